@@ -132,6 +132,7 @@ class Option:
 
 class Registry:
     "Name -> factory mapping whose errors list the valid names."
+    common = ('data_root', 'seed', 'cache_dir', 'device', 'modalities')  # passed by the runner, not per-entry options
     def __init__(self, kind:str): self.kind, self._items, self._help, self._doc = kind, {}, {}, {}
 
     def register(self, name:str, help:dict=None, doc:str=None):
@@ -161,13 +162,14 @@ class Registry:
         res = []
         for p in inspect.signature(fn).parameters.values():
             if p.default is inspect.Parameter.empty or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL): continue
+            if p.name in self.common: continue
             typ = type(p.default) if p.default is not None else str
             res.append(Option(p.name, p.default, typ, hlp.get(p.name, '')))
         return res
 
     def create(self, name:str, *args, **opts):
         "Call the factory `name`, checking that every option in `opts` exists."
-        known = {o.name for o in self.options(name)}
+        known = {o.name for o in self.options(name)} | (set(self.common) & set(inspect.signature(self.get(name)).parameters))
         bad = sorted(set(opts) - known)
         if bad: raise MMBalanceError(f"{self.kind} {name!r} has no option {', '.join(bad)}; its options: {', '.join(sorted(known)) or 'none'}")
         return self.get(name)(*args, **opts)
