@@ -11,15 +11,21 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['LABEL', 'METHODS', 'DATASETS', 'MMBalanceError', 'batch_modalities', 'batch_to', 'batch_size_of', 'ModelOutput',
-           'seed_everything', 'get_device', 'reduce_stat', 'atomic_write', 'write_text_atomic', 'write_json_atomic',
-           'save_torch_atomic', 'data_root', 'cache_root', 'Option', 'Registry']
+__all__ = ['LABEL', 'METHODS', 'DATASETS', 'MMBalanceError', 'patch_to', 'batch_modalities', 'batch_to', 'batch_size_of',
+           'ModelOutput', 'seed_everything', 'get_device', 'reduce_stat', 'atomic_write', 'write_text_atomic',
+           'write_json_atomic', 'save_torch_atomic', 'data_root', 'cache_root', 'Option', 'Registry']
 
 # %% ../nbs/00_core.ipynb #0006
 class MMBalanceError(ValueError):
     "An error caused by the user's input or environment; its message says what to change."
 
 # %% ../nbs/00_core.ipynb #0008
+def patch_to(cls):
+    "Decorator: add the decorated function to `cls` as a method of the same name."
+    def _inner(f): setattr(cls, f.__name__, f); return f
+    return _inner
+
+# %% ../nbs/00_core.ipynb #0011
 LABEL = "label"
 
 def batch_modalities(batch:dict # a batch: modality name -> Tensor, plus "label"
@@ -35,7 +41,7 @@ def batch_size_of(batch:dict) -> int:
     "Number of samples in `batch`."
     return len(batch[LABEL])
 
-# %% ../nbs/00_core.ipynb #0011
+# %% ../nbs/00_core.ipynb #0014
 @dataclass
 class ModelOutput:
     "What every model returns: fused logits, per-modality logits and per-modality features."
@@ -48,7 +54,7 @@ class ModelOutput:
         return ModelOutput(self.logits.detach(), {k: v.detach() for k, v in self.modality_logits.items()},
                            {k: v.detach() for k, v in self.features.items()})
 
-# %% ../nbs/00_core.ipynb #0014
+# %% ../nbs/00_core.ipynb #0017
 def seed_everything(seed:int # the run's seed
                    ) -> torch.Generator:
     "Seed python, numpy and torch (all devices); return a fresh CPU generator seeded with `seed` for data order."
@@ -59,7 +65,7 @@ def seed_everything(seed:int # the run's seed
     g = torch.Generator(); g.manual_seed(seed)
     return g
 
-# %% ../nbs/00_core.ipynb #0016
+# %% ../nbs/00_core.ipynb #0019
 def get_device(name:str='auto' # "auto", "cpu", "cuda", "cuda:1" or "mps"
               ) -> torch.device:
     "The torch device to run on; 'auto' picks CUDA, then MPS, then CPU."
@@ -73,7 +79,7 @@ def get_device(name:str='auto' # "auto", "cpu", "cuda", "cuda:1" or "mps"
         raise MMBalanceError(f"--device {name}: CUDA is not available on this machine; use --device cpu or auto")
     return dev
 
-# %% ../nbs/00_core.ipynb #0019
+# %% ../nbs/00_core.ipynb #0022
 def reduce_stat(t:torch.Tensor # a statistic computed from the local batch (a sum, not a mean)
                ) -> torch.Tensor:
     "Sum `t` over all processes of a distributed run (identity when not distributed)."
@@ -82,7 +88,7 @@ def reduce_stat(t:torch.Tensor # a statistic computed from the local batch (a su
         t = t.clone(); dist.all_reduce(t, op=dist.ReduceOp.SUM)
     return t
 
-# %% ../nbs/00_core.ipynb #0022
+# %% ../nbs/00_core.ipynb #0025
 def atomic_write(path, # destination file
                  write_fn # called with a temporary path; must write the full content there
                 ) -> Path:
@@ -113,7 +119,7 @@ def save_torch_atomic(obj, path) -> Path:
     "`torch.save` to `path` atomically."
     return atomic_write(path, lambda t: torch.save(obj, t))
 
-# %% ../nbs/00_core.ipynb #0025
+# %% ../nbs/00_core.ipynb #0028
 def data_root(root=None # an explicit --data-root, if given
              ) -> Path:
     "The folder that holds raw datasets."
@@ -124,7 +130,7 @@ def cache_root(root=None # an explicit cache folder, if given
     "The folder where built tensors are cached."
     return Path(root or os.environ.get('MMBALANCE_CACHE') or Path.home()/'.cache'/'mmbalance').expanduser()
 
-# %% ../nbs/00_core.ipynb #0028
+# %% ../nbs/00_core.ipynb #0031
 @dataclass
 class Option:
     "One option of a registered entry: its name, default, type and help text."
