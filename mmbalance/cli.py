@@ -122,7 +122,7 @@ COMMANDS = {'list': cmd_list, 'train': cmd_train, 'bench': cmd_bench}
 
 def main(argv=None):
     "Entry point of the `mmbalance` command."
-    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     if not argv or argv[0] in ('-h', '--help') or argv[0] not in COMMANDS:
         if argv and argv[0] not in ('-h', '--help'):
             print(f"mmbalance: error: unknown command {argv[0]!r}; valid commands: {', '.join(COMMANDS)}", file=sys.stderr); return 2

