@@ -128,8 +128,10 @@ def bench(dataset:str='synthetic',  # a registered dataset
     if not quiet:
         print(md)
         j = next((r for r in rows if r['method'] == 'joint'), rows[0])
-        print(f"time per training step ({j['method']}): median {1000*j['step_seconds_median_mean']:.2f} ms, "
-              f"data loading {100*j['data_share_mean']:.1f}% of it; wrote {out/'leaderboard.md'}, {out/'leaderboard.csv'}")
+        ep = next(iter(runs.values()))[0]['epochs']
+        print(f"time ({j['method']}): {j['train_seconds_mean'] / ep:.2f} s per epoch, median {1000*j['step_seconds_median_mean']:.2f} ms "
+              f"per step, of which data loading {100*j['data_share_mean']:.1f}% and compute {100 - 100*j['data_share_mean']:.1f}%\n"
+              f"wrote {out/'leaderboard.md'}, {out/'leaderboard.csv'}")
     return rows
 
 def _reusable(d, dataset, method, kw, seed, epochs, dataset_options):

@@ -82,7 +82,7 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, capsys):
 
 def test_bench_writes_the_leaderboard(tmp_path):
     p = run('bench', '--methods', 'joint,unimodal', '--seeds', '0,1', '--epochs', 2, '--n-train', 500, '--out', tmp_path, '--no-progress')
-    assert '| joint | 2 |' in p.stdout and 'unimodal[a]' in p.stdout and 'data loading' in p.stdout
+    assert '| joint | 2 |' in p.stdout and 'unimodal[a]' in p.stdout and 'data loading' in p.stdout and 's per epoch' in p.stdout
     for f in ('leaderboard.csv', 'leaderboard.md', 'leaderboard.png', 'probes.png'): assert (tmp_path / f).stat().st_size > 0
     rows = (tmp_path / 'leaderboard.csv').read_text().strip().split('\n')
     assert len(rows) == 1 + 3 and rows[0].startswith('method,seeds,test_acc_mean,test_acc_std')
