@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt
 from .core import *
 
 # %% auto #0
-__all__ = ['read_history', 'series', 'plot_modality_curves', 'plot_imbalance', 'plot_leaderboard', 'plot_probes',
-           'history_explorer']
+__all__ = ['DIAGNOSTICS', 'read_history', 'series', 'plot_modality_curves', 'plot_imbalance', 'plot_leaderboard', 'plot_probes',
+           'plot_diagnostics', 'history_explorer']
 
 # %% ../nbs/05_viz.ipynb #0005
 def read_history(path) -> list[dict]:
@@ -75,6 +75,21 @@ def plot_probes(rows:list, ax=None, title:str=''):
     return ax
 
 # %% ../nbs/05_viz.ipynb #0012
+DIAGNOSTICS = {'unimodal_test_acc': 'own logits', 'zeroed_test_acc': 'others zeroed', 'mean_imputed_test_acc': 'others mean-imputed',
+               'probe_test_acc': 'linear probe', 'probe_floor_test_acc': 'probe, random encoder'}
+
+def plot_diagnostics(summary:dict, ax=None, title:str=None):
+    "Seaborn heatmap of a run summary's per-modality test accuracies (rows: modalities, columns: diagnostics)."
+    import seaborn as sns
+    mods = summary['modalities']; cols = [k for k in DIAGNOSTICS if summary.get(k)]
+    grid = [[summary[k].get(m, float('nan')) for k in cols] for m in mods]
+    ax = ax or plt.subplots(figsize=(1.6 * len(cols) + 1, 0.6 * len(mods) + 1.2))[1]
+    sns.heatmap(grid, annot=True, fmt='.2f', vmin=0, vmax=1, cmap='viridis', xticklabels=[DIAGNOSTICS[k] for k in cols],
+                yticklabels=mods, ax=ax, cbar=False)
+    ax.set_title(title or f"{summary['method']} on {summary['dataset']}: test accuracy per modality"); ax.tick_params(axis='x', rotation=20)
+    return ax
+
+# %% ../nbs/05_viz.ipynb #0015
 def history_explorer(histories:dict # label -> history (or run folder)
                     ):
     "An ipywidgets view of run histories: pick runs and columns, see the curves."
