@@ -33,6 +33,8 @@ def _common(p):
     p.add_argument('--optimizer', default='sgd', help='sgd (momentum 0.9), adam or adamw')
     p.add_argument('--weight-decay', type=float, default=1e-4)
     p.add_argument('--epochs', type=int, default=None, help="epochs (default: the dataset's)")
+    p.add_argument('--accumulate', type=int, default=1, help='batches per optimiser step (gradient accumulation)')
+    p.add_argument('--mixed-precision', action='store_true', help='autocast: bfloat16 on CPU, float16 + gradient scaling on CUDA')
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
 
 def _peek(argv, flag, default):
@@ -79,7 +81,8 @@ def cmd_train(argv):
     a = p.parse_args(argv)
     if a.resume is None and a.out is None: raise MMBalanceError("--out: give an output folder for the run (or --resume DIR)")
     s = train(dataset, method, epochs=a.epochs, seed=a.seed, batch_size=a.batch_size, lr=a.lr, optimizer=a.optimizer,
-              weight_decay=a.weight_decay, fusion=a.fusion, encoder=a.encoder, device=a.device, out=a.resume or a.out,
+              weight_decay=a.weight_decay, fusion=a.fusion, encoder=a.encoder, accumulate=a.accumulate,
+              mixed_precision=a.mixed_precision, device=a.device, out=a.resume or a.out,
               data_root=a.data_root, dataset_options=_collect(a, dopts), method_options=_collect(a, mopts),
               probes=not a.no_probes, progress=not a.no_progress, resume=a.resume is not None)
     _print_summary(s, Path(a.resume or a.out))
@@ -116,6 +119,7 @@ def cmd_bench(argv):
     methods = [m.strip() for m in a.methods.split(',') if m.strip()] if a.methods else None
     bench(a.dataset, methods, seeds, a.epochs, a.out, dataset_options=_collect(a, dopts), reuse=not a.no_reuse,
           progress=not a.no_progress, batch_size=a.batch_size, lr=a.lr, optimizer=a.optimizer, weight_decay=a.weight_decay,
+          accumulate=a.accumulate, mixed_precision=a.mixed_precision,
           fusion=a.fusion, encoder=a.encoder, device=a.device, data_root=a.data_root)
 
 COMMANDS = {'list': cmd_list, 'train': cmd_train, 'bench': cmd_bench}

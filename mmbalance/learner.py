@@ -22,7 +22,7 @@ class CancelEpochException(Exception): "Skip the rest of this epoch."
 class CancelFitException(Exception): "Stop training."
 
 EVENTS = ('before_fit', 'before_epoch', 'before_train', 'before_batch', 'after_features', 'after_pred', 'after_loss',
-          'after_backward', 'after_step', 'after_batch', 'after_train', 'before_validate', 'after_validate',
+          'after_backward', 'before_step', 'after_step', 'after_batch', 'after_train', 'before_validate', 'after_validate',
           'after_epoch', 'after_fit')
 
 class Callback:
@@ -52,6 +52,8 @@ class Learner:
                  device='cpu',                # torch device
                  seed:int=0,                  # seed of the data order
                  progress:bool=True,          # show a progress bar (a widget in Jupyter, text in a terminal)
+                 accumulate:int=1,            # batches whose gradients are summed into one optimiser step
+                 mixed_precision:bool=False,  # autocast (bfloat16 on CPU, float16 + gradient scaling on CUDA)
                  default_cbs:bool=True):      # add the recorder and imbalance statistics
         if batch_size <= 0: raise MMBalanceError(f"--batch-size must be a positive integer, got {batch_size}")
         if optimizer not in ('sgd', 'adam', 'adamw'): raise MMBalanceError(f"--optimizer: unknown {optimizer!r}; valid: sgd, adam, adamw")
@@ -59,7 +61,10 @@ class Learner:
         self.device = torch.device(device)
         self.model, self.data = model.to(self.device), data
         self.lr, self.bs, self.optimizer, self.wd, self.schedule = lr, batch_size, optimizer, weight_decay, schedule
-        self.seed, self.progress = seed, progress
+        if not isinstance(accumulate, int) or accumulate < 1: raise MMBalanceError(f"--accumulate must be a positive integer, got {accumulate}")
+        self.seed, self.progress, self.accumulate, self.mixed_precision = seed, progress, accumulate, mixed_precision
+        self.amp_dtype = (torch.float16 if self.device.type == 'cuda' else torch.bfloat16) if mixed_precision else None
+        self.scaler = torch.amp.GradScaler('cuda') if mixed_precision and self.device.type == 'cuda' else None
         self.generator = torch.Generator().manual_seed(seed)
         self.cbs, self.overrides = [], {}
         self.add_cbs(([Recorder(), ImbalanceStats(), ProgressBar()] if default_cbs else []) + list(cbs))
@@ -114,24 +119,33 @@ def loss_func(self, logits, y):
 def _get_loss(self): self.loss = self.loss_func(self.out.logits, self.y)
 
 @patch_to(Learner)
-def _backward(self): self.loss.backward()
+def _backward(self):
+    loss = self.loss / self.accumulate                  # accumulated gradients average over the step's batches
+    (self.scaler.scale(loss) if self.scaler is not None else loss).backward()
 
 @patch_to(Learner)
-def _step(self): self.opt.step()
+def _step(self):
+    if self.scaler is not None: self.scaler.step(self.opt)   # skips the step if unscaled gradients are not finite
+    else: self.opt.step()
 
 # %% ../nbs/03_learner.ipynb #0016
 @patch_to(Learner)
 def one_batch(self):
     self.y = self.batch[LABEL]
     self.callback('before_batch')
-    self._run('predict'); self.callback('after_pred')
-    self._run('get_loss'); self.callback('after_loss')
+    with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
+        self._run('predict'); self.callback('after_pred')
+        self._run('get_loss'); self.callback('after_loss')
     if not self.training: return
     if not torch.isfinite(self.loss.detach()).all():
         raise NonFiniteLossError(f"training loss became {self.loss.item()} at epoch {self.epoch} step {self.iter} "
                                  f"(global step {self.step_count}); training stopped" + self._last_good_msg())
     self._run('backward'); self.callback('after_backward')
+    if (self.iter + 1) % self.accumulate and self.iter + 1 < len(self.dl): return   # keep accumulating
+    if self.scaler is not None: self.scaler.unscale_(self.opt)
+    self.callback('before_step')
     self._run('step'); self.callback('after_step')
+    if self.scaler is not None: self.scaler.update()
     if self.sched is not None: self.sched.step()
     self.opt.zero_grad(set_to_none=True)
     self.step_count += 1
@@ -171,7 +185,7 @@ def create_opt(self):
     if self.optimizer == 'sgd': self.opt = torch.optim.SGD(params, lr=self.lr, momentum=0.9, weight_decay=self.wd)
     elif self.optimizer == 'adam': self.opt = torch.optim.Adam(params, lr=self.lr, weight_decay=self.wd)
     else: self.opt = torch.optim.AdamW(params, lr=self.lr, weight_decay=self.wd)
-    total = max(1, self.epochs * len(self.data.loader('train', self.bs)))
+    total = max(1, self.epochs * math.ceil(len(self.data.loader('train', self.bs)) / self.accumulate))
     f = (lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / total))) if self.schedule == 'cosine' else (lambda s: 1.0)
     self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, f)
 
@@ -243,6 +257,7 @@ class ImbalanceStats(Callback):
             scores = {m: reduce_stat(s) / reduce_stat(n) for m, s in modality_scores(learn.out.modality_logits, learn.y).items()}
             for m, s in scores.items(): learn.record(f'score_{m}', s)
             if len(scores) > 1: learn.record('imbalance_ratio', imbalance_ratio(scores))
+    def before_step(self, learn):
         for m in learn.modalities:
             gs = [p.grad for p in learn.model.encoders[m].parameters() if p.grad is not None]
             if gs: learn.record(f'grad_norm_{m}', torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in gs])))

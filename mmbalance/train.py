@@ -41,6 +41,8 @@ def train(dataset:str='synthetic',  # a registered dataset
           weight_decay:float=1e-4,  # weight decay
           fusion:str='concat',      # concat, sum, film or gated
           encoder:str='auto',       # auto, conv, mlp or resnet18
+          accumulate:int=1,         # batches per optimiser step (gradient accumulation)
+          mixed_precision:bool=False, # autocast: bfloat16 on CPU, float16 with gradient scaling on CUDA
           device:str='auto',        # auto, cpu, cuda, mps
           out=None,                 # output folder (None: nothing written)
           data_root=None,           # raw data folder (else $MMBALANCE_DATA, else ~/.mmbalance/data)
@@ -59,7 +61,8 @@ def train(dataset:str='synthetic',  # a registered dataset
     if not isinstance(batch_size, int) or batch_size <= 0: raise MMBalanceError(f"--batch-size must be a positive integer, got {batch_size}")
     if not lr > 0: raise MMBalanceError(f"--lr must be positive, got {lr}")
     config = dict(dataset=dataset, method=method, epochs=epochs, seed=seed, batch_size=batch_size, lr=lr, optimizer=optimizer,
-                  weight_decay=weight_decay, fusion=fusion, encoder=encoder, dataset_options=dict(dataset_options or {}),
+                  weight_decay=weight_decay, fusion=fusion, encoder=encoder, accumulate=accumulate, mixed_precision=mixed_precision,
+                  dataset_options=dict(dataset_options or {}),
                   method_options=dict(method_options or {}), probes=probes)
     out = Path(out) if out is not None else None
     if resume:
@@ -77,7 +80,8 @@ def train(dataset:str='synthetic',  # a registered dataset
     seed_everything(config['seed'])                                           # model init does not depend on data construction
     model = build_model(data, config['fusion'], config['encoder'])
     learn = Learner(model, data, [Checkpoint(out), *cbs], lr=config['lr'], batch_size=config['batch_size'],
-                    optimizer=config['optimizer'], weight_decay=config['weight_decay'], device=dev, seed=config['seed'], progress=progress)
+                    optimizer=config['optimizer'], weight_decay=config['weight_decay'], device=dev, seed=config['seed'], progress=progress,
+                    accumulate=config.get('accumulate', 1), mixed_precision=config.get('mixed_precision', False))
     if resume: learn.load_checkpoint(out / 'last.pt', config['epochs'])
     t0 = time.perf_counter()
     learn.fit(config['epochs'])
