@@ -11,7 +11,7 @@ from .data.core import load_dataset
 from .train import train, _import_plugins, DEFAULT_EPOCHS
 
 # %% auto #0
-__all__ = ['expand_methods', 'leaderboard_rows', 'leaderboard_markdown', 'leaderboard_csv', 'bench']
+__all__ = ['expand_methods', 'leaderboard_rows', 'leaderboard_markdown', 'leaderboard_csv', 'bench', 'step_times']
 
 # %% ../nbs/20_bench.ipynb #0006
 def _parse_value(v:str):
@@ -152,3 +152,44 @@ def _write_plots(rows, out, dataset):
         fig, ax = plt.subplots(figsize=(7, 0.45 * len(rows) + 1.5) if name == 'leaderboard.png' else (8, 4))
         fn(ax); fig.tight_layout()
         atomic_write(out / name, lambda t: fig.savefig(t, format='png', dpi=110)); plt.close(fig)
+
+# %% ../nbs/20_bench.ipynb #0015
+def step_times(make_model,            # () -> a fresh MultimodalNet (called once per method, after seeding)
+               batch:dict,            # one training batch, used for every step
+               methods,               # method specs as for `bench` (e.g. ['joint', 'ogm_ge'])
+               rounds:int=20,         # measured steps per method
+               warmup:int=3,          # unmeasured steps per method first
+               n_classes:int=None,    # classes (default: labels' max + 1)
+               optimizer:str='sgd', lr:float=1e-3, quiet:bool=False) -> list[dict]:
+    "Median training-step time of each method on the same model and batch, with ratios to the first method."
+    import statistics
+    from mmbalance.data.core import MMData, SPLITS
+    from mmbalance.learner import Learner
+    _import_plugins()
+    n_classes = n_classes or int(batch[LABEL].max()) + 1
+    data = MMData('step_times', {s: batch for s in SPLITS}, n_classes)
+    plan = expand_methods(methods, data.modalities)
+    learners = {}
+    for label, name, kw in plan:
+        seed_everything(0)
+        l = Learner(make_model(), data, METHODS.create(name, **kw), lr=lr, optimizer=optimizer, batch_size=len(batch[LABEL]), progress=False)
+        l.epochs, l.epoch, l.iter, l.training = 1, 0, 0, True
+        l.create_opt(); l.model.train(); l.dl = [batch]
+        l.callback('before_fit'); l.callback('before_epoch'); l.callback('before_train')
+        learners[label] = l
+    times = {k: [] for k in learners}
+    def one(l):
+        t0 = time.perf_counter(); l.batch = batch; l.t_data = 0.; l.one_batch(); return time.perf_counter() - t0
+    for l in learners.values():
+        for _ in range(warmup): one(l)
+    for r in range(rounds):
+        order = list(learners) if r % 2 == 0 else list(learners)[::-1]
+        for k in order: times[k].append(one(learners[k]))
+    ref = list(learners)[0]
+    rows = [dict(method=k, median_s=statistics.median(v), min_s=min(v), max_s=max(v),
+                 ratio=statistics.median(v) / statistics.median(times[ref]),
+                 paired_ratio=statistics.median(a / b for a, b in zip(v, times[ref]))) for k, v in times.items()]
+    if not quiet:
+        print(f"{'method':>14} {'median ms':>10} {'min':>8} {'max':>8} {'ratio':>7} {'paired':>7}")
+        for r in rows: print(f"{r['method']:>14} {1000*r['median_s']:10.2f} {1000*r['min_s']:8.2f} {1000*r['max_s']:8.2f} {r['ratio']:7.3f} {r['paired_ratio']:7.3f}")
+    return rows

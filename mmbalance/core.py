@@ -12,7 +12,7 @@ import torch
 
 # %% auto #0
 __all__ = ['LABEL', 'METHODS', 'DATASETS', 'MMBalanceError', 'patch_to', 'batch_modalities', 'batch_to', 'batch_size_of',
-           'ModelOutput', 'seed_everything', 'get_device', 'reduce_stat', 'atomic_write', 'write_text_atomic',
+           'ModelOutput', 'seed_everything', 'get_device', 'unwrap', 'reduce_stat', 'atomic_write', 'write_text_atomic',
            'write_json_atomic', 'save_torch_atomic', 'data_root', 'cache_root', 'Option', 'Registry']
 
 # %% ../nbs/00_core.ipynb #0006
@@ -80,6 +80,11 @@ def get_device(name:str='auto' # "auto", "cpu", "cuda", "cuda:1" or "mps"
     return dev
 
 # %% ../nbs/00_core.ipynb #0022
+def unwrap(model):
+    "The model inside a DistributedDataParallel / DataParallel wrapper (the model itself otherwise)."
+    return getattr(model, 'module', model)
+
+# %% ../nbs/00_core.ipynb #0025
 def reduce_stat(t:torch.Tensor # a statistic computed from the local batch (a sum, not a mean)
                ) -> torch.Tensor:
     "Sum `t` over all processes of a distributed run (identity when not distributed)."
@@ -88,7 +93,7 @@ def reduce_stat(t:torch.Tensor # a statistic computed from the local batch (a su
         t = t.clone(); dist.all_reduce(t, op=dist.ReduceOp.SUM)
     return t
 
-# %% ../nbs/00_core.ipynb #0025
+# %% ../nbs/00_core.ipynb #0028
 def atomic_write(path, # destination file
                  write_fn # called with a temporary path; must write the full content there
                 ) -> Path:
@@ -119,7 +124,7 @@ def save_torch_atomic(obj, path) -> Path:
     "`torch.save` to `path` atomically."
     return atomic_write(path, lambda t: torch.save(obj, t))
 
-# %% ../nbs/00_core.ipynb #0028
+# %% ../nbs/00_core.ipynb #0031
 def data_root(root=None # an explicit --data-root, if given
              ) -> Path:
     "The folder that holds raw datasets."
@@ -130,7 +135,7 @@ def cache_root(root=None # an explicit cache folder, if given
     "The folder where built tensors are cached."
     return Path(root or os.environ.get('MMBALANCE_CACHE') or Path.home()/'.cache'/'mmbalance').expanduser()
 
-# %% ../nbs/00_core.ipynb #0031
+# %% ../nbs/00_core.ipynb #0034
 @dataclass
 class Option:
     "One option of a registered entry: its name, default, type and help text."

@@ -216,8 +216,8 @@ def fit(self, epochs:int, # total number of epochs (a resumed run continues up t
 # %% ../nbs/03_learner.ipynb #0020
 @patch_to(Learner)
 def record(self, name:str, value):
-    "Add a per-batch statistic; the epoch's history row gets its mean."
-    self.epoch_stats.setdefault(name, []).append(float(value))
+    "Add a per-batch statistic (a number or 0-dim tensor, kept as is: no device sync per step); the epoch's row gets its mean."
+    self.epoch_stats.setdefault(name, []).append(value.detach() if torch.is_tensor(value) else float(value))
 
 class Recorder(Callback):
     "Per-epoch history, validation metrics and step timings."
@@ -242,7 +242,7 @@ class Recorder(Callback):
         for k, x in task_metrics(torch.cat(v['logits']), y, learn.task).items(): row[f'val_{k}'] = x
         if learn.task == 'classification':
             for m, ls in v['mod'].items(): row[f'val_acc_{m}'] = (torch.cat(ls).argmax(1) == y).float().mean().item()
-        row.update({k: sum(x) / len(x) for k, x in learn.epoch_stats.items()})
+        row.update({k: torch.stack([torch.as_tensor(v, dtype=torch.float).cpu() for v in x]).mean().item() for k, x in learn.epoch_stats.items()})
         row.update(lr=learn.opt.param_groups[0]['lr'], epoch_seconds=time.perf_counter() - self.t0,
                    data_seconds=self.data_t, compute_seconds=self.comp_t)
         learn.history.append(row)
