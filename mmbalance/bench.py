@@ -169,27 +169,44 @@ def step_times(make_model,            # () -> a fresh MultimodalNet (called once
     n_classes = n_classes or int(batch[LABEL].max()) + 1
     data = MMData('step_times', {s: batch for s in SPLITS}, n_classes)
     plan = expand_methods(methods, data.modalities)
-    learners = {}
+    learners, cb_time = {}, {}
+    def timed_callback(l, label, method_cbs):
+        def callback(event):
+            for cb in l.cbs:
+                f = getattr(cb, event, None)
+                if f is None: continue
+                if cb in method_cbs:
+                    t0 = time.perf_counter(); f(l); cb_time[label] += time.perf_counter() - t0
+                else: f(l)
+        return callback
     for label, name, kw in plan:
         seed_everything(0)
-        l = Learner(make_model(), data, METHODS.create(name, **kw), lr=lr, optimizer=optimizer, batch_size=len(batch[LABEL]), progress=False)
+        cbs = METHODS.create(name, **kw)
+        l = Learner(make_model(), data, cbs, lr=lr, optimizer=optimizer, batch_size=len(batch[LABEL]), progress=False)
+        cb_time[label] = 0.; l.callback = timed_callback(l, label, set(cbs))
         l.epochs, l.epoch, l.iter, l.training = 1, 0, 0, True
         l.create_opt(); l.model.train(); l.dl = [batch]
         l.callback('before_fit'); l.callback('before_epoch'); l.callback('before_train')
         learners[label] = l
-    times = {k: [] for k in learners}
-    def one(l):
-        t0 = time.perf_counter(); l.batch = batch; l.t_data = 0.; l.one_batch(); return time.perf_counter() - t0
-    for l in learners.values():
-        for _ in range(warmup): one(l)
+    times, own = {k: [] for k in learners}, {k: [] for k in learners}
+    def one(k):
+        l = learners[k]; c0 = cb_time[k]
+        t0 = time.perf_counter(); l.batch = batch; l.t_data = 0.; l.one_batch(); dt = time.perf_counter() - t0
+        own[k].append(cb_time[k] - c0); return dt
+    for k in learners:
+        for _ in range(warmup): one(k)
+    for k in learners: own[k].clear()
     for r in range(rounds):
         order = list(learners) if r % 2 == 0 else list(learners)[::-1]
-        for k in order: times[k].append(one(learners[k]))
-    ref = list(learners)[0]
-    rows = [dict(method=k, median_s=statistics.median(v), min_s=min(v), max_s=max(v),
-                 ratio=statistics.median(v) / statistics.median(times[ref]),
-                 paired_ratio=statistics.median(a / b for a, b in zip(v, times[ref]))) for k, v in times.items()]
+        for k in order: times[k].append(one(k))
+    ref = list(learners)[0]; base = statistics.median(times[ref])
+    rows = [dict(method=k, median_s=statistics.median(v), min_s=min(v), max_s=max(v), ratio=statistics.median(v) / base,
+                 paired_ratio=statistics.median(a / b for a, b in zip(v, times[ref])),
+                 method_s=statistics.median(own[k]), method_ratio=1 + statistics.median(own[k]) / base) for k, v in times.items()]
     if not quiet:
-        print(f"{'method':>14} {'median ms':>10} {'min':>8} {'max':>8} {'ratio':>7} {'paired':>7}")
-        for r in rows: print(f"{r['method']:>14} {1000*r['median_s']:10.2f} {1000*r['min_s']:8.2f} {1000*r['max_s']:8.2f} {r['ratio']:7.3f} {r['paired_ratio']:7.3f}")
+        print(f"{'method':>14} {'median ms':>10} {'min':>8} {'max':>8} {'ratio':>7} {'paired':>7} {'own ms':>8} {'own ratio':>9}")
+        for r in rows: print(f"{r['method']:>14} {1000*r['median_s']:10.2f} {1000*r['min_s']:8.2f} {1000*r['max_s']:8.2f} {r['ratio']:7.3f} "
+                             f"{r['paired_ratio']:7.3f} {1000*r['method_s']:8.2f} {r['method_ratio']:9.3f}")
+        print("ratio: median step / the first method's median; paired: median of same-round ratios; own: time inside the "
+              "method's callbacks, and 1 + that / the first method's median step (the precise overhead)")
     return rows

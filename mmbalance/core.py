@@ -13,7 +13,7 @@ import torch
 # %% auto #0
 __all__ = ['LABEL', 'METHODS', 'DATASETS', 'MMBalanceError', 'patch_to', 'batch_modalities', 'batch_to', 'batch_size_of',
            'ModelOutput', 'seed_everything', 'get_device', 'unwrap', 'reduce_stat', 'atomic_write', 'write_text_atomic',
-           'write_json_atomic', 'save_torch_atomic', 'data_root', 'cache_root', 'Option', 'Registry']
+           'write_json_atomic', 'save_torch_atomic', 'data_root', 'cache_root', 'Option', 'Registry', 'import_plugins']
 
 # %% ../nbs/00_core.ipynb #0006
 class MMBalanceError(ValueError):
@@ -154,11 +154,12 @@ class Registry:
             return fn
         return _inner
 
-    def names(self) -> list[str]: return sorted(self._items)
-    def __contains__(self, name): return name in self._items
+    def names(self) -> list[str]: import_plugins(); return sorted(self._items)
+    def __contains__(self, name): import_plugins(); return name in self._items
     def doc(self, name) -> str: return self._doc[self._check(name)]
 
     def _check(self, name):
+        if name not in self._items: import_plugins()
         if name not in self._items:
             raise MMBalanceError(f"unknown {self.kind} {name!r}; valid {self.kind}s: {', '.join(self.names())}")
         return name
@@ -187,3 +188,18 @@ class Registry:
 
 METHODS = Registry('method')
 DATASETS = Registry('dataset')
+
+_PLUGINS_IMPORTED = False
+def import_plugins():
+    "Import every mmbalance module that registers datasets or methods (once), so names resolve wherever you start."
+    global _PLUGINS_IMPORTED
+    if _PLUGINS_IMPORTED: return
+    _PLUGINS_IMPORTED = True
+    import importlib, pkgutil, mmbalance
+    root = Path(mmbalance.__file__).parent
+    mods = ['mmbalance.baselines'] + [f'mmbalance.data.{m.name}' for m in pkgutil.iter_modules([str(root/'data')]) if m.name != 'core']
+    mods += [f'mmbalance.methods.{m.name}' for m in pkgutil.iter_modules([str(root/'methods')])]
+    for mod in mods:
+        try: importlib.import_module(mod)
+        except ModuleNotFoundError as e:
+            if e.name != mod: raise

@@ -22,13 +22,7 @@ DEFAULT_EPOCHS = {'synthetic': 20, 'avdigits': 15}
 SUMMARY_KEYS = ('method', 'dataset', 'seed', 'epochs', 'best_epoch', 'val_acc', 'test_acc', 'test_macro_f1',
                 'unimodal_test_acc', 'probe_test_acc', 'train_seconds', 'step_seconds_median')
 
-def _import_plugins():
-    "Import every module that registers datasets or methods."
-    import importlib, pkgutil, mmbalance
-    for mod in ('mmbalance.data.avdigits',) + tuple(f'mmbalance.methods.{m.name}' for m in pkgutil.iter_modules([str(Path(mmbalance.__file__).parent/'methods')])):
-        try: importlib.import_module(mod)
-        except ModuleNotFoundError as e:
-            if e.name != mod: raise
+_import_plugins = import_plugins   # every module that registers datasets or methods (see `mmbalance.core`)
 
 # %% ../nbs/07_train.ipynb #0007
 def train(dataset:str='synthetic',  # a registered dataset

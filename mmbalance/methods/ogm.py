@@ -12,7 +12,7 @@ from ..metrics import modality_scores
 
 # %% auto #0
 __all__ = ['RATIO_RULES', 'COEFFICIENT_FORMS', 'PARAM_FILTERS', 'REFERENCE_CONFIGS', 'discrepancy_ratios', 'ogm_coefficients',
-           'modulated_params', 'modulate_gradients', 'OGM', 'ogm_ge', 'ogm']
+           'modulated_params', 'GaussianNoise', 'modulate_gradients', 'OGM', 'ogm_ge', 'ogm']
 
 # %% ../../nbs/11_ogm.ipynb #0006
 RATIO_RULES = ('pairwise_mean', 'to_min')
@@ -58,24 +58,53 @@ def modulated_params(encoder:nn.Module, which:str='conv') -> list:
     convs = [m.weight for m in encoder.modules() if isinstance(m, nn.modules.conv._ConvNd)]
     return convs or [m.weight for m in encoder.modules() if isinstance(m, nn.Linear)]
 
-# %% ../../nbs/11_ogm.ipynb #0017
+# %% ../../nbs/11_ogm.ipynb #0018
+class GaussianNoise:
+    "Reusable standard-normal noise: a persistent flat buffer filled in `chunks` seeded pieces, in parallel on CPU."
+    def __init__(self, chunks:int=4):
+        self.chunks, self.buf, self.pool = chunks, None, None
+
+    def draw(self, numel:int, device, dtype) -> torch.Tensor:
+        "A flat tensor of `numel` N(0, 1) numbers (valid until the next draw)."
+        device = torch.device(device)
+        if self.buf is None or self.buf.numel() < numel or self.buf.device != device or self.buf.dtype != dtype:
+            self.buf = torch.empty(numel, device=device, dtype=dtype)
+        buf = self.buf[:numel]
+        if device.type != 'cpu': return buf.normal_()
+        seeds = torch.randint(0, 2**62, (self.chunks,)).tolist()       # from the global generator: seeded runs repeat
+        parts = buf.chunk(self.chunks)
+        fill = lambda i: parts[i].normal_(generator=torch.Generator().manual_seed(seeds[i]))
+        workers = min(self.chunks, torch.get_num_threads())
+        if workers > 1 and numel > 1_000_000:
+            if self.pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+                self.pool = ThreadPoolExecutor(workers, thread_name_prefix='ge-noise')
+            list(self.pool.map(fill, range(len(parts))))
+        else:
+            for i in range(len(parts)): fill(i)
+        return buf
+
+    def __getstate__(self): return dict(chunks=self.chunks, buf=None, pool=None)   # copies and pickles carry no threads
+
+# %% ../../nbs/11_ogm.ipynb #0020
 def modulate_gradients(groups:dict,   # modality -> list of parameters to modulate
                        coefs:dict,     # modality -> coefficient (0-dim tensor)
-                       ge:bool=False   # add GE noise N(0, std(g)^2) per tensor (std of the unmodulated gradient)
+                       ge:bool=False,  # add GE noise N(0, std(g)^2) per tensor (std of the unmodulated gradient)
+                       noise:GaussianNoise=None # where the noise comes from (reuse one across steps)
                       ):
     "Scale each modality's gradients by its coefficient in place, optionally adding GE noise."
     grads = {m: [p.grad for p in ps if p.grad is not None] for m, ps in groups.items()}
     flat = [g for gs in grads.values() for g in gs]
     if not flat: return
-    if ge: stds = [g.float().std().add_(1e-8).to(g.dtype) if g.numel() > 1 else torch.zeros((), dtype=g.dtype, device=g.device) for g in flat]
+    if ge: stds = [g.std().add_(1e-8) if g.numel() > 1 else torch.zeros((), dtype=g.dtype, device=g.device) for g in flat]
     for m, gs in grads.items():
         if gs: torch._foreach_mul_(gs, coefs[m].to(gs[0].device, gs[0].dtype))
     if ge:
-        noise = torch.empty(sum(g.numel() for g in flat), device=flat[0].device, dtype=flat[0].dtype).normal_()
-        views = [n.view_as(g) for n, g in zip(noise.split([g.numel() for g in flat]), flat)]
+        buf = (noise or GaussianNoise()).draw(sum(g.numel() for g in flat), flat[0].device, flat[0].dtype)
+        views = [n.view_as(g) for n, g in zip(buf.split([g.numel() for g in flat]), flat)]
         torch._foreach_addcmul_(flat, views, stds)
 
-# %% ../../nbs/11_ogm.ipynb #0021
+# %% ../../nbs/11_ogm.ipynb #0024
 class OGM(Callback):
     "On-the-fly gradient modulation (with GE noise if `ge`) of the encoders of the leading modalities."
     def __init__(self, alpha:float=1.0, form:str='cvpr_code', ge:bool=True, start_epoch:int=0, end_epoch:int=-1,
@@ -89,7 +118,7 @@ class OGM(Callback):
         self.alpha, self.form, self.ge, self.start, self.end = alpha, form, ge, start_epoch, end_epoch
         self.params, self.rule, self.tie = params, ratio_rule, tie
         self.modulate = [m.strip() for m in modulate.split(',') if m.strip()] if isinstance(modulate, str) else list(modulate)
-        self.scores = {}
+        self.scores, self.noise = {}, GaussianNoise()
 
     def in_window(self, epoch:int) -> bool: return self.start <= epoch and (self.end < 0 or epoch <= self.end)
 
@@ -115,10 +144,10 @@ class OGM(Callback):
         ratios = discrepancy_ratios(scores, self.rule)
         coefs = ogm_coefficients(ratios, self.alpha, self.form, self.tie)
         if self.modulate: coefs = {m: (k if m in self.modulate else torch.ones_like(k)) for m, k in coefs.items()}
-        modulate_gradients(self.groups, coefs, self.ge)
+        modulate_gradients(self.groups, coefs, self.ge, self.noise)
         for m in coefs: learn.record(f'coef_{m}', coefs[m]); learn.record(f'ratio_{m}', ratios[m])
 
-# %% ../../nbs/11_ogm.ipynb #0023
+# %% ../../nbs/11_ogm.ipynb #0026
 _HELP = dict(alpha='modulation strength α (CREMA-D: 0.8, VGGSound: 0.1 in the official README)',
              start_epoch='first epoch of the modulation window (inclusive, 0-based)', end_epoch='last epoch of the window (inclusive; -1: to the end)',
              form=f"coefficient form: {', '.join(COEFFICIENT_FORMS)}", params='which encoder weights: conv (linear if no conv) or weights (all non-1-D)',
@@ -137,7 +166,7 @@ def ogm(alpha:float=1.0, start_epoch:int=0, end_epoch:int=-1, form:str='tpami', 
     "OGM of TPAMI 2024."
     return [OGM(alpha, form, ge, start_epoch, end_epoch, params, ratio_rule, tie, modulate)]
 
-# %% ../../nbs/11_ogm.ipynb #0042
+# %% ../../nbs/11_ogm.ipynb #0045
 REFERENCE_CONFIGS = {
     'cremad_cvpr_code': dict(dataset='cremad', method='ogm_ge', encoder='resnet18', optimizer='sgd', lr=1e-3, batch_size=64, epochs=100,
                              method_options=dict(alpha=0.8, start_epoch=0, end_epoch=50),
