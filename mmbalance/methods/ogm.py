@@ -166,7 +166,7 @@ def ogm(alpha:float=1.0, start_epoch:int=0, end_epoch:int=-1, form:str='tpami', 
     "OGM of TPAMI 2024."
     return [OGM(alpha, form, ge, start_epoch, end_epoch, params, ratio_rule, tie, modulate)]
 
-# %% ../../nbs/11_ogm.ipynb #0045
+# %% ../../nbs/11_ogm.ipynb #0047
 REFERENCE_CONFIGS = {
     'cremad_cvpr_code': dict(dataset='cremad', method='ogm_ge', encoder='resnet18', optimizer='sgd', lr=1e-3, batch_size=64, epochs=100,
                              method_options=dict(alpha=0.8, start_epoch=0, end_epoch=50),

@@ -1,0 +1,31 @@
+"The balancing methods through the command line: end-to-end runs and their bad options."
+import json, os
+from pathlib import Path
+import pytest
+from test_cli import run, summary
+from mmbalance.train import SUMMARY_KEYS
+
+FSDD = Path(os.environ.get('MMBALANCE_DATA', '/nonexistent')) / 'fsdd' / 'recordings'
+
+@pytest.mark.skipif(not FSDD.exists(), reason='FSDD not found: set MMBALANCE_DATA (../shared/data here)')
+@pytest.mark.parametrize('method', ['ogm_ge', 'ogm', 'opm'])
+def test_method_runs_on_avdigits(method, tmp_path):
+    run('train', '--dataset', 'avdigits', '--method', method, '--epochs', 3, '--seed', 0, '--out', tmp_path, '--no-progress')
+    s = summary(tmp_path)
+    assert set(SUMMARY_KEYS) <= set(s) and s['method'] == method and 0 <= s['test_acc'] <= 1
+    header = (tmp_path / 'history.csv').read_text().split('\n')[0].split(',')
+    expected = {'ogm_ge': 'coef_audio', 'ogm': 'coef_visual', 'opm': 'q_visual'}[method]
+    assert expected in header, header
+
+@pytest.mark.parametrize('args,msg', [
+    (['--method', 'ogm_ge', '--alpha', '-1'], '--alpha must be >= 0'),
+    (['--method', 'ogm', '--start-epoch', '5', '--end-epoch', '2'], '--end-epoch 2 is before --start-epoch 5'),
+    (['--method', 'opm', '--p-exe', '1.5'], '--p-exe is a probability and must be in [0, 1]'),
+    (['--method', 'opm', '--q-base', '-0.2'], '--q-base is a probability and must be in [0, 1]'),
+    (['--method', 'ogm_ge', '--modulate', 'smell'], "--modulate: ['smell'] not in the dataset's modalities"),
+    (['--method', 'ogm', '--form', 'magic'], "--form: unknown 'magic'"),
+    (['--method', 'opm', '--rescale', 'twice'], "--rescale: unknown 'twice'"),
+])
+def test_bad_method_options(args, msg, tmp_path):
+    p = run('train', '--dataset', 'synthetic', '--epochs', 1, '--n-train', 200, '--out', tmp_path, '--no-progress', *args, check=False)
+    assert p.returncode == 2 and msg in p.stderr and 'Traceback' not in p.stderr, p.stderr
