@@ -14,7 +14,7 @@ from ..metrics import modality_scores
 __all__ = ['RATIO_RULES', 'COEFFICIENT_FORMS', 'PARAM_FILTERS', 'REFERENCE_CONFIGS', 'discrepancy_ratios', 'ogm_coefficients',
            'modulated_params', 'GaussianNoise', 'modulate_gradients', 'OGM', 'ogm_ge', 'ogm']
 
-# %% ../../nbs/11_ogm.ipynb #0006
+# %% ../../nbs/11_ogm.ipynb #0008
 RATIO_RULES = ('pairwise_mean', 'to_min')
 
 def discrepancy_ratios(scores:dict, # modality -> score (0-dim tensor)
@@ -29,7 +29,7 @@ def discrepancy_ratios(scores:dict, # modality -> score (0-dim tensor)
     else: r = s / s.min()
     return dict(zip(names, r.unbind()))
 
-# %% ../../nbs/11_ogm.ipynb #0009
+# %% ../../nbs/11_ogm.ipynb #0011
 COEFFICIENT_FORMS = ('cvpr_code', 'shifted', 'tpami')
 
 def ogm_coefficients(ratios:dict,            # modality -> discrepancy ratio (0-dim tensor)
@@ -48,7 +48,7 @@ def ogm_coefficients(ratios:dict,            # modality -> discrepancy ratio (0-
     if tie == 'first': ahead = ahead | (torch.arange(len(names)) == 0) & (r == 1).all()
     return dict(zip(names, torch.where(ahead, k, torch.ones_like(k)).unbind()))
 
-# %% ../../nbs/11_ogm.ipynb #0014
+# %% ../../nbs/11_ogm.ipynb #0016
 PARAM_FILTERS = ('conv', 'weights')
 
 def modulated_params(encoder:nn.Module, which:str='conv') -> list:
@@ -58,7 +58,7 @@ def modulated_params(encoder:nn.Module, which:str='conv') -> list:
     convs = [m.weight for m in encoder.modules() if isinstance(m, nn.modules.conv._ConvNd)]
     return convs or [m.weight for m in encoder.modules() if isinstance(m, nn.Linear)]
 
-# %% ../../nbs/11_ogm.ipynb #0018
+# %% ../../nbs/11_ogm.ipynb #0020
 class GaussianNoise:
     "Reusable standard-normal noise: a persistent flat buffer filled in `chunks` seeded pieces, in parallel on CPU."
     def __init__(self, chunks:int=4):
@@ -86,7 +86,7 @@ class GaussianNoise:
 
     def __getstate__(self): return dict(chunks=self.chunks, buf=None, pool=None)   # copies and pickles carry no threads
 
-# %% ../../nbs/11_ogm.ipynb #0020
+# %% ../../nbs/11_ogm.ipynb #0022
 def modulate_gradients(groups:dict,   # modality -> list of parameters to modulate
                        coefs:dict,     # modality -> coefficient (0-dim tensor)
                        ge:bool=False,  # add GE noise N(0, std(g)^2) per tensor (std of the unmodulated gradient)
@@ -104,7 +104,7 @@ def modulate_gradients(groups:dict,   # modality -> list of parameters to modula
         views = [n.view_as(g) for n, g in zip(buf.split([g.numel() for g in flat]), flat)]
         torch._foreach_addcmul_(flat, views, stds)
 
-# %% ../../nbs/11_ogm.ipynb #0024
+# %% ../../nbs/11_ogm.ipynb #0026
 class OGM(Callback):
     "On-the-fly gradient modulation (with GE noise if `ge`) of the encoders of the leading modalities."
     def __init__(self, alpha:float=1.0, form:str='cvpr_code', ge:bool=True, start_epoch:int=0, end_epoch:int=-1,
@@ -147,7 +147,7 @@ class OGM(Callback):
         modulate_gradients(self.groups, coefs, self.ge, self.noise)
         for m in coefs: learn.record(f'coef_{m}', coefs[m]); learn.record(f'ratio_{m}', ratios[m])
 
-# %% ../../nbs/11_ogm.ipynb #0026
+# %% ../../nbs/11_ogm.ipynb #0028
 _HELP = dict(alpha='modulation strength α (CREMA-D: 0.8, VGGSound: 0.1 in the official README)',
              start_epoch='first epoch of the modulation window (inclusive, 0-based)', end_epoch='last epoch of the window (inclusive; -1: to the end)',
              form=f"coefficient form: {', '.join(COEFFICIENT_FORMS)}", params='which encoder weights: conv (linear if no conv) or weights (all non-1-D)',
@@ -166,7 +166,7 @@ def ogm(alpha:float=1.0, start_epoch:int=0, end_epoch:int=-1, form:str='tpami', 
     "OGM of TPAMI 2024."
     return [OGM(alpha, form, ge, start_epoch, end_epoch, params, ratio_rule, tie, modulate)]
 
-# %% ../../nbs/11_ogm.ipynb #0047
+# %% ../../nbs/11_ogm.ipynb #0049
 REFERENCE_CONFIGS = {
     'cremad_cvpr_code': dict(dataset='cremad', method='ogm_ge', encoder='resnet18', optimizer='sgd', lr=1e-3, batch_size=64, epochs=100,
                              method_options=dict(alpha=0.8, start_epoch=0, end_epoch=50),
