@@ -29,3 +29,26 @@ def test_method_runs_on_avdigits(method, tmp_path):
 def test_bad_method_options(args, msg, tmp_path):
     p = run('train', '--dataset', 'synthetic', '--epochs', 1, '--n-train', 200, '--out', tmp_path, '--no-progress', *args, check=False)
     assert p.returncode == 2 and msg in p.stderr and 'Traceback' not in p.stderr, p.stderr
+
+@pytest.mark.skipif(not FSDD.exists(), reason='FSDD not found: set MMBALANCE_DATA (../shared/data here)')
+def test_cggm_runs_on_avdigits(tmp_path):
+    run('train', '--dataset', 'avdigits', '--method', 'cggm', '--epochs', 2, '--out', tmp_path, '--no-progress')
+    assert 'B_audio' in (tmp_path / 'history.csv').read_text().split('\n')[0]
+
+@pytest.mark.parametrize('extra,column', [(['--n-modalities', '3'], 'B_c'), (['--task', 'regression'], 'metric_b')])
+def test_cggm_three_modalities_and_regression(extra, column, tmp_path):
+    run('train', '--dataset', 'synthetic', '--method', 'cggm', '--epochs', 2, '--n-train', 400, '--out', tmp_path, '--no-progress', *extra)
+    s = summary(tmp_path)
+    assert column in (tmp_path / 'history.csv').read_text().split('\n')[0]
+    assert (s['test_mse'] is not None) == ('regression' in extra)
+
+@pytest.mark.parametrize('args,msg', [
+    (['--rho', '0'], '--rho must be > 0'), (['--rho', '-1'], '--rho must be > 0'),
+    (['--task', 'regression', '--metric', 'accuracy'], '--metric accuracy is a classification metric, but the task is regression'),
+    (['--metric', 'neg_mae'], '--metric neg_mae is a regression metric, but the task is classification'),
+    (['--metric', 'dice'], '--metric dice is a segmentation metric'),
+    (['--fusion', 'film'], 'use --lam 0'),
+])
+def test_cggm_bad_options(args, msg, tmp_path):
+    p = run('train', '--dataset', 'synthetic', '--method', 'cggm', '--epochs', 1, '--n-train', 200, '--out', tmp_path, '--no-progress', *args, check=False)
+    assert p.returncode == 2 and msg in p.stderr and 'Traceback' not in p.stderr, p.stderr
