@@ -13,8 +13,8 @@ from .metrics import task_metrics, modality_scores, imbalance_ratio
 
 # %% auto #0
 __all__ = ['EVENTS', 'OVERRIDABLE', 'CancelBatchException', 'CancelEpochException', 'CancelFitException', 'Callback',
-           'NonFiniteLossError', 'Learner', 'Recorder', 'ImbalanceStats', 'history_csv', 'Checkpoint', 'ProgressBar',
-           'Stop', 'synth_learner']
+           'NonFiniteLossError', 'Learner', 'Recorder', 'ImbalanceStats', 'ProbeCurve', 'history_csv', 'Checkpoint',
+           'ProgressBar', 'Stop', 'synth_learner']
 
 # %% ../nbs/03_learner.ipynb #0008
 class CancelBatchException(Exception): "Skip the rest of this batch."
@@ -28,6 +28,8 @@ EVENTS = ('before_fit', 'before_epoch', 'before_train', 'before_batch', 'after_f
 class Callback:
     "Base class: define methods named after `EVENTS`; `order` sets who runs first."
     order = 0
+    def setup(self, learn): pass                      # called once when added to a learner (build modules here)
+    def trainable_modules(self) -> list: return []     # modules whose parameters join the learner's optimiser
     def state_dict(self) -> dict: return {}          # saved in checkpoints, for exact resume
     def load_state_dict(self, state:dict): pass
     @property
@@ -72,8 +74,10 @@ class Learner:
         self.opt = self.sched = None
 
     def add_cbs(self, cbs):
-        "Add callbacks (sorted by `order`)."
-        for cb in cbs: self.cbs.append(cb)
+        "Add callbacks (sorted by `order`), calling each one's `setup`."
+        for cb in cbs:
+            self.cbs.append(cb)
+            if hasattr(cb, 'setup'): cb.setup(self)
         self.cbs.sort(key=lambda c: c.order)
 
     def cb(self, cls):
@@ -181,7 +185,8 @@ def one_epoch(self, training:bool):
 # %% ../nbs/03_learner.ipynb #0018
 @patch_to(Learner)
 def create_opt(self):
-    params = [p for p in self.model.parameters() if p.requires_grad]
+    extra = [p for cb in self.cbs if hasattr(cb, 'trainable_modules') for mod in cb.trainable_modules() for p in mod.parameters()]
+    params = [p for p in self.model.parameters() if p.requires_grad] + extra
     if self.optimizer == 'sgd': self.opt = torch.optim.SGD(params, lr=self.lr, momentum=0.9, weight_decay=self.wd)
     elif self.optimizer == 'adam': self.opt = torch.optim.Adam(params, lr=self.lr, weight_decay=self.wd)
     else: self.opt = torch.optim.AdamW(params, lr=self.lr, weight_decay=self.wd)
@@ -215,6 +220,23 @@ def fit(self, epochs:int, # total number of epochs (a resumed run continues up t
 
 # %% ../nbs/03_learner.ipynb #0020
 @patch_to(Learner)
+@torch.no_grad()
+def get_preds(self, split:str='test', batch_size:int=256) -> dict:
+    "Fused logits, per-modality logits and labels of `split`, computed by the learner's (possibly overridden) predict."
+    was, self.training = getattr(self, 'training', False), False
+    self.model.eval(); logits, labels, mods = [], [], {}
+    try:
+        for batch in self.data.loader(split, batch_size, shuffle=False):
+            self.batch = batch_to(batch, self.device); self.y = self.batch[LABEL]
+            with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
+                self._run('predict')
+            logits.append(self.out.logits.float().cpu()); labels.append(self.y.cpu())
+            for m, l in self.out.modality_logits.items(): mods.setdefault(m, []).append(l.float().cpu())
+    finally: self.training = was
+    return dict(logits=torch.cat(logits), labels=torch.cat(labels), modality_logits={m: torch.cat(v) for m, v in mods.items()})
+
+# %% ../nbs/03_learner.ipynb #0022
+@patch_to(Learner)
 def record(self, name:str, value):
     "Add a per-batch statistic (a number or 0-dim tensor, kept as is: no device sync per step); the epoch's row gets its mean."
     self.epoch_stats.setdefault(name, []).append(value.detach() if torch.is_tensor(value) else float(value))
@@ -247,7 +269,7 @@ class Recorder(Callback):
                    data_seconds=self.data_t, compute_seconds=self.comp_t)
         learn.history.append(row)
 
-# %% ../nbs/03_learner.ipynb #0022
+# %% ../nbs/03_learner.ipynb #0024
 class ImbalanceStats(Callback):
     "Record per-modality scores, the imbalance ratio and encoder gradient norms every training batch."
     order = 100
@@ -262,8 +284,24 @@ class ImbalanceStats(Callback):
             gs = [p.grad for p in learn.model.encoders[m].parameters() if p.grad is not None]
             if gs: learn.record(f'grad_norm_{m}', torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in gs])))
 
-# %% ../nbs/03_learner.ipynb #0024
+# %% ../nbs/03_learner.ipynb #0026
+class ProbeCurve(Callback):
+    "Record each modality's linear-probe validation accuracy (`probe_val_<m>`) every `every` epochs."
+    order = 40
+    def __init__(self, every:int=1, steps:int=200): self.every, self.steps = every, steps
+    def after_epoch(self, learn):
+        if learn.task != 'classification' or (learn.epoch + 1) % self.every: return
+        from mmbalance.metrics import collect_outputs, linear_probe
+        model = unwrap(learn.model)
+        tr = collect_outputs(model, learn.data.loader('train', 512, shuffle=False), learn.device)
+        va = collect_outputs(model, learn.data.loader('valid', 512, shuffle=False), learn.device)
+        for m in tr['features']:
+            learn.history[-1][f'probe_val_{m}'] = linear_probe(tr['features'][m], tr['labels'], va['features'][m], va['labels'],
+                                                               learn.data.n_classes, steps=self.steps, seed=learn.seed)
+
+# %% ../nbs/03_learner.ipynb #0028
 def _better(row, best_row, task):
+    if not row.get('selectable', True): return False   # e.g. an epoch of a method's first stage
     if best_row is None: return True
     if task == 'classification':
         return (row['val_acc'], -row['val_loss']) > (best_row['val_acc'], -best_row['val_loss'])
@@ -307,7 +345,7 @@ class Checkpoint(Callback):
     def state_dict(self): return dict(best_row=self.best_row, best_state=self.best_state)
     def load_state_dict(self, st): self.best_row, self.best_state = st['best_row'], st['best_state']
 
-# %% ../nbs/03_learner.ipynb #0026
+# %% ../nbs/03_learner.ipynb #0030
 @patch_to(Learner)
 def state_dict(self) -> dict:
     "Everything needed to resume this run."
@@ -344,7 +382,7 @@ def load_checkpoint(self, path, epochs:int=None):
     _set_rng_state(st['rng'], self.generator)
     return self
 
-# %% ../nbs/03_learner.ipynb #0028
+# %% ../nbs/03_learner.ipynb #0032
 class ProgressBar(Callback):
     "A tqdm.auto progress bar over epochs."
     order = 90
@@ -357,7 +395,7 @@ class ProgressBar(Callback):
     def after_fit(self, learn):
         if getattr(self, 'bar', None) is not None: self.bar.close(); self.bar = None
 
-# %% ../nbs/03_learner.ipynb #0029
+# %% ../nbs/03_learner.ipynb #0033
 class Stop(Callback):
     "Stop the fit after epoch index `after_epoch` (for interruption tests and quick looks)."
     order = 95
@@ -365,7 +403,7 @@ class Stop(Callback):
     def after_epoch(self, learn):
         if learn.epoch >= self.after: raise CancelFitException()
 
-# %% ../nbs/03_learner.ipynb #0031
+# %% ../nbs/03_learner.ipynb #0035
 def synth_learner(cbs=(), n_modalities:int=2, n_train:int=512, seed:int=0, fusion:str='concat', task='classification', batch_size:int=32, **kwargs) -> Learner:
     "A tiny synthetic learner for tests: 2+ modalities, MLP encoders, a Checkpoint callback."
     from mmbalance.data.synthetic import make_synthetic, SYNTHETIC_PRESETS

@@ -45,7 +45,8 @@ def train(dataset:str='synthetic',  # a registered dataset
           probes:bool=True,         # fit linear probes (and the random-encoder floor) on the best model
           progress:bool=True,       # progress bar
           resume:bool=False,        # continue the run in `out` from its last checkpoint
-          return_learner:bool=False # also return the Learner
+          return_learner:bool=False,# also return the Learner
+          callbacks=()              # extra callbacks for this run (e.g. `ProbeCurve()`)
          ) -> dict:
     "Train one run and return its summary (also written to `out/summary.json`)."
     _import_plugins()
@@ -73,15 +74,18 @@ def train(dataset:str='synthetic',  # a registered dataset
     if out is not None and not resume: write_json_atomic(out / 'config.json', config)
     seed_everything(config['seed'])                                           # model init does not depend on data construction
     model = build_model(data, config['fusion'], config['encoder'])
-    learn = Learner(model, data, [Checkpoint(out), *cbs], lr=config['lr'], batch_size=config['batch_size'],
+    learn = Learner(model, data, [Checkpoint(out), *cbs, *callbacks], lr=config['lr'], batch_size=config['batch_size'],
                     optimizer=config['optimizer'], weight_decay=config['weight_decay'], device=dev, seed=config['seed'], progress=progress,
                     accumulate=config.get('accumulate', 1), mixed_precision=config.get('mixed_precision', False))
     if resume: learn.load_checkpoint(out / 'last.pt', config['epochs'])
+    extra = sum(getattr(cb, 'extra_epochs', 0) for cb in cbs)   # e.g. DI-MML's second stage runs after the given epochs
     t0 = time.perf_counter()
-    learn.fit(config['epochs'])
+    learn.fit(config['epochs'] + extra)
     train_seconds = time.perf_counter() - t0
     summary = evaluate_run(learn, config, probes=probes, device=dev)
     summary['train_seconds'] = train_seconds
+    for cb in cbs:
+        if hasattr(cb, 'summary'): summary.update(cb.summary(learn))
     if out is not None: write_json_atomic(out / 'summary.json', summary)
     return (summary, learn) if return_learner else summary
 
@@ -90,11 +94,11 @@ def evaluate_run(learn, config:dict, probes:bool=True, device='cpu') -> dict:
     "Test metrics and imbalance diagnostics of the learner's current (best) model, as a summary dict."
     data, model = learn.data, learn.model
     best = learn.cb(Checkpoint).best_row or learn.history[-1]
-    test = collect_outputs(model, data.loader('test', 256, shuffle=False), device)
+    test = learn.get_preds('test')                       # through the learner's predict: methods that change inference count
     tm = task_metrics(test['logits'], test['labels'], data.task)
     steps = getattr(learn, 'step_times', []) or [(0., 0.)]
     tot = [a + b for a, b in steps]; dsum, csum = sum(a for a, _ in steps), sum(b for _, b in steps)
-    s = dict(method=config['method'], dataset=config['dataset'], seed=config['seed'], epochs=config['epochs'],
+    s = dict(method=config['method'], dataset=config['dataset'], seed=config['seed'], epochs=learn.epochs,
              best_epoch=best['epoch'], modalities=model.modalities, task=data.task,
              val_acc=best.get('val_acc'), val_loss=best['val_loss'],
              test_acc=tm.get('acc'), test_macro_f1=tm.get('macro_f1'), test_map=tm.get('map'),
@@ -106,7 +110,8 @@ def evaluate_run(learn, config:dict, probes:bool=True, device='cpu') -> dict:
              dataset_sizes=data.sizes(), config=config, torch=torch.__version__, device=str(device))
     if data.task == 'classification':
         ma = modality_accuracies(model, data, 'test', device=device)
-        s.update(unimodal_test_acc=ma['own'], zeroed_test_acc=ma['zeroed'], mean_imputed_test_acc=ma['mean_imputed'])
+        own = {m: (l.argmax(1) == test['labels']).float().mean().item() for m, l in test['modality_logits'].items()}
+        s.update(unimodal_test_acc=own, zeroed_test_acc=ma['zeroed'], mean_imputed_test_acc=ma['mean_imputed'])
         if probes:
             s['probe_test_acc'] = probe_accuracies(model, data, 'test', device=device, seed=config['seed'])
             seed_everything(config['seed'])

@@ -18,8 +18,11 @@ def read_history(path) -> list[dict]:
     "Read a run's `history.csv` (or a run folder) into a list of per-epoch dicts."
     path = Path(path); path = path / 'history.csv' if path.is_dir() else path
     if not path.exists(): raise MMBalanceError(f"no history at {path}")
+    def value(v):
+        if v in ('', None): return None
+        return {'True': 1.0, 'False': 0.0}.get(v) if v in ('True', 'False') else float(v)
     with open(path) as f:
-        return [{k: (float(v) if v not in ('', None) else None) for k, v in row.items()} for row in csv.DictReader(f)]
+        return [{k: value(v) for k, v in row.items()} for row in csv.DictReader(f)]
 
 def series(history:list, key:str):
     "Epochs and values of `key` (epochs where it is missing are left out)."

@@ -52,3 +52,23 @@ def test_cggm_three_modalities_and_regression(extra, column, tmp_path):
 def test_cggm_bad_options(args, msg, tmp_path):
     p = run('train', '--dataset', 'synthetic', '--method', 'cggm', '--epochs', 1, '--n-train', 200, '--out', tmp_path, '--no-progress', *args, check=False)
     assert p.returncode == 2 and msg in p.stderr and 'Traceback' not in p.stderr, p.stderr
+
+@pytest.mark.skipif(not FSDD.exists(), reason='FSDD not found: set MMBALANCE_DATA (../shared/data here)')
+def test_dimml_runs_both_stages_on_avdigits(tmp_path):
+    run('train', '--dataset', 'avdigits', '--method', 'dimml', '--epochs', 3, '--stage2-epochs', 2, '--duc-start', 1, '--out', tmp_path, '--no-progress')
+    s = summary(tmp_path)
+    assert (s['stage1_epochs'], s['stage2_epochs'], s['epochs']) == (3, 2, 5)
+    assert s['best_epoch'] >= 3                                  # chosen among stage-2 epochs, on validation
+    hist = (tmp_path / 'history.csv').read_text().strip().split('\n')
+    assert len(hist) == 1 + 5 and 'stage' in hist[0] and 'duc_loss' in hist[0]
+
+@pytest.mark.parametrize('args,msg', [
+    (['--epochs', '3', '--duc-start', '3'], '--duc-start 3 is not before the last stage-1 epoch'),
+    (['--epochs', '3', '--duc-start', '7'], '--duc-start 7 is not before the last stage-1 epoch'),
+    (['--T', '0'], '--T (the certainty temperature) must be > 0'),
+    (['--T', '-2'], '--T (the certainty temperature) must be > 0'),
+    (['--task', 'regression'], 'DI-MML needs a classification task'),
+])
+def test_dimml_bad_options(args, msg, tmp_path):
+    p = run('train', '--dataset', 'synthetic', '--method', 'dimml', '--n-train', 200, '--out', tmp_path, '--no-progress', *args, check=False)
+    assert p.returncode == 2 and msg in p.stderr and 'Traceback' not in p.stderr, p.stderr
