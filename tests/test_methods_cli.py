@@ -72,3 +72,21 @@ def test_dimml_runs_both_stages_on_avdigits(tmp_path):
 def test_dimml_bad_options(args, msg, tmp_path):
     p = run('train', '--dataset', 'synthetic', '--method', 'dimml', '--n-train', 200, '--out', tmp_path, '--no-progress', *args, check=False)
     assert p.returncode == 2 and msg in p.stderr and 'Traceback' not in p.stderr, p.stderr
+
+@pytest.mark.skipif(not FSDD.exists(), reason='FSDD not found: set MMBALANCE_DATA (../shared/data here)')
+@pytest.mark.parametrize('extra', [[], ['--schedule', 'learned'], ['--schedule', 'learned', '--hypergrad', 'simplified']])
+def test_lfm_runs_on_avdigits(extra, tmp_path):
+    run('train', '--dataset', 'avdigits', '--method', 'lfm', '--epochs', 2, '--out', tmp_path, '--no-progress', *extra)
+    s = summary(tmp_path)
+    header = (tmp_path / 'history.csv').read_text().split('\n')[0]
+    assert s['method'] == 'lfm' and 'alpha' in header.split(',')
+    assert ('alpha_update_seconds' in header) == bool(extra)        # the learned version reports its cost per epoch
+
+@pytest.mark.parametrize('args,msg', [
+    (['--alpha', '1.5'], '--alpha must be in [0, 1]'), (['--alpha', '-0.1'], '--alpha must be in [0, 1]'),
+    (['--tau', '0'], '--tau (the InfoNCE temperature) must be > 0'), (['--tau', '-1'], '--tau (the InfoNCE temperature) must be > 0'),
+    (['--schedule', 'cosine'], "--schedule: unknown 'cosine'"),
+])
+def test_lfm_bad_options(args, msg, tmp_path):
+    p = run('train', '--dataset', 'synthetic', '--method', 'lfm', '--epochs', 1, '--n-train', 200, '--out', tmp_path, '--no-progress', *args, check=False)
+    assert p.returncode == 2 and msg in p.stderr and 'Traceback' not in p.stderr, p.stderr
