@@ -6,12 +6,14 @@
 from __future__ import annotations
 import json, math, statistics, time
 from pathlib import Path
+import torch
 from .core import *
 from .data.core import load_dataset
 from .train import train, _import_plugins, DEFAULT_EPOCHS
 
 # %% auto #0
-__all__ = ['expand_methods', 'leaderboard_rows', 'leaderboard_markdown', 'leaderboard_csv', 'bench', 'step_times']
+__all__ = ['expand_methods', 'leaderboard_rows', 'leaderboard_markdown', 'leaderboard_csv', 'bench', 'step_times',
+           'cremad_shape_batch', 'run_reference_configs']
 
 # %% ../nbs/20_bench.ipynb #0006
 def _parse_value(v:str):
@@ -210,3 +212,25 @@ def step_times(make_model,            # () -> a fresh MultimodalNet (called once
         print("ratio: median step / the first method's median; paired: median of same-round ratios; own: time inside the "
               "method's callbacks, and 1 + that / the first method's median step (the precise overhead)")
     return rows
+
+# %% ../nbs/20_bench.ipynb #0018
+def cremad_shape_batch(batch_size:int=16, seed:int=0) -> tuple:
+    "A random batch with the shapes of the CREMA-D reference model, and an MMData stub with those shapes (for `step_times`)."
+    from mmbalance.data.core import MMData, SPLITS
+    g = torch.Generator().manual_seed(seed)
+    b = {'audio': torch.randn(batch_size, 1, 257, 188, generator=g), 'visual': torch.randn(batch_size, 1, 3, 112, 112, generator=g),
+         'label': torch.arange(batch_size) % 6}
+    return b, MMData('cremad_shapes', {s: b for s in SPLITS}, n_classes=6)
+
+def run_reference_configs(configs:dict, # name -> train() arguments plus a 'target' text
+                          out) -> dict:
+    "Train each reference configuration on a GPU when its dataset is registered; print the result beside its target."
+    res = {}
+    for name, cfg in configs.items():
+        cfg = {k: v for k, v in cfg.items() if k != 'target'}
+        if not torch.cuda.is_available() or cfg['dataset'] not in DATASETS:
+            print(f"{name}: skipped ({'no GPU' if not torch.cuda.is_available() else 'dataset ' + cfg['dataset'] + ' not available yet'})"); continue
+        res[name] = s = train(**cfg, seed=0, out=Path(out) / name, progress=False)
+        got = {k: s[k] for k in ('test_acc', 'test_mae') if s.get(k) is not None}
+        print(name, got, '| target:', configs[name]['target'])
+    return res
