@@ -90,3 +90,24 @@ def test_lfm_runs_on_avdigits(extra, tmp_path):
 def test_lfm_bad_options(args, msg, tmp_path):
     p = run('train', '--dataset', 'synthetic', '--method', 'lfm', '--epochs', 1, '--n-train', 200, '--out', tmp_path, '--no-progress', *args, check=False)
     assert p.returncode == 2 and msg in p.stderr and 'Traceback' not in p.stderr, p.stderr
+
+@pytest.mark.skipif(not FSDD.exists(), reason='FSDD not found: set MMBALANCE_DATA (../shared/data here)')
+def test_mie_runs_on_avdigits(tmp_path):
+    run('train', '--dataset', 'avdigits', '--method', 'mie', '--epochs', 3, '--stage-epochs', 1, '--out', tmp_path, '--no-progress')
+    s = summary(tmp_path)
+    assert set(SUMMARY_KEYS) <= set(s) and s['method'] == 'mie' and 0 <= s['test_acc'] <= 1
+    assert s['mie_stages'] == 'audio:1 visual:1 audio:1'
+    header = (tmp_path / 'history.csv').read_text().split('\n')[0].split(',')
+    assert {'stage', 'stage_modality', 'sam_loss', 'gm_min_factor'} <= set(header), header
+
+@pytest.mark.parametrize('args,msg', [
+    (['--rho', '-0.1'], '--rho must be >= 0'), (['--rho', 'a=0.1,b=-1'], '--rho must be >= 0'),
+    (['--tau', '-1'], '--tau must be >= 0'),
+    (['--stage-epochs', '0'], 'every stage length must be >= 1 epoch'), (['--stage-epochs', '3,0'], 'every stage length must be >= 1 epoch'),
+    (['--order', 'b,z'], "--order: ['z'] not in the dataset's modalities"),
+    (['--gm-layers', 'all'], "--gm-layers: unknown 'all'"), (['--variant', 'faithful'], "--variant: unknown 'faithful'"),
+    (['--task', 'regression'], 'MIE needs a classification task'),
+])
+def test_mie_bad_options(args, msg, tmp_path):
+    p = run('train', '--dataset', 'synthetic', '--method', 'mie', '--epochs', 1, '--n-train', 200, '--out', tmp_path, '--no-progress', *args, check=False)
+    assert p.returncode == 2 and msg in p.stderr and 'Traceback' not in p.stderr, p.stderr
