@@ -100,27 +100,36 @@ def _print_summary(s, out):
     print(f"  wrote {out/'summary.json'}")
 
 def cmd_bench(argv):
-    "mmbalance bench: every method x seeds on one dataset."
+    "mmbalance bench: every method x seeds on one dataset or several; exit status 1 if a run failed."
     from mmbalance.bench import bench
     from mmbalance.train import _import_plugins
     _import_plugins()
-    dataset = _peek(argv, '--dataset', 'synthetic'); DATASETS.get(dataset)
-    p = argparse.ArgumentParser(prog='mmbalance bench', description='Run methods x seeds; writes OUT/leaderboard.{csv,md,png}.')
-    p.add_argument('--dataset', default='synthetic', help=f"one of: {', '.join(DATASETS.names())}")
+    datasets = [d.strip() for d in _peek(argv, '--dataset', 'synthetic').split(',') if d.strip()]
+    for d in datasets: DATASETS.get(d)
+    p = argparse.ArgumentParser(prog='mmbalance bench', description='Run methods x seeds (x datasets); writes OUT/leaderboard.{csv,md}, plots, failures.json.')
+    p.add_argument('--dataset', default='synthetic', help=f"one or more (comma-separated) of: {', '.join(DATASETS.names())}")
     p.add_argument('--methods', default=None, help="comma-separated method specs, e.g. joint,unimodal,dropout:p=0.5 (default: all)")
     p.add_argument('--seeds', default='0,1,2', help='comma-separated seeds')
-    p.add_argument('--out', default='mmbalance_bench', help='output folder (finished runs in it are reused)')
+    p.add_argument('--out', default='mmbalance_bench', help='output folder (finished runs in it are reused, interrupted ones resumed)')
     p.add_argument('--no-reuse', action='store_true', help='retrain runs even if finished ones exist')
+    p.add_argument('--jobs', type=int, default=1, help='runs trained in parallel processes')
+    p.add_argument('--probe-every', type=int, default=1, help='per-epoch probe curves every N epochs (0: none)')
+    p.add_argument('--no-plots', action='store_true', help='do not write the PNG plots')
     _common(p)
-    dopts = _add_entry_options(p, DATASETS, dataset, f'options of dataset {dataset}')
+    dopts = _add_entry_options(p, DATASETS, datasets[0], f'options of dataset {datasets[0]}') if len(datasets) == 1 else set()
     a = p.parse_args(argv)
     try: seeds = [int(x) for x in a.seeds.split(',') if x.strip()]
     except ValueError: raise MMBalanceError(f"--seeds: expected comma-separated integers like 0,1,2, got {a.seeds!r}") from None
     methods = [m.strip() for m in a.methods.split(',') if m.strip()] if a.methods else None
-    bench(a.dataset, methods, seeds, a.epochs, a.out, dataset_options=_collect(a, dopts), reuse=not a.no_reuse,
-          progress=not a.no_progress, batch_size=a.batch_size, lr=a.lr, optimizer=a.optimizer, weight_decay=a.weight_decay,
-          accumulate=a.accumulate, mixed_precision=a.mixed_precision,
-          fusion=a.fusion, encoder=a.encoder, device=a.device, data_root=a.data_root)
+    res = bench(datasets[0] if len(datasets) == 1 else datasets, methods, seeds, a.epochs, a.out, dataset_options=_collect(a, dopts),
+                reuse=not a.no_reuse, progress=not a.no_progress, plots=not a.no_plots, jobs=a.jobs, probe_every=a.probe_every,
+                batch_size=a.batch_size, lr=a.lr, optimizer=a.optimizer, weight_decay=a.weight_decay,
+                accumulate=a.accumulate, mixed_precision=a.mixed_precision,
+                fusion=a.fusion, encoder=a.encoder, device=a.device, data_root=a.data_root)
+    failed = sum(len(r.failures) for r in (res.values() if isinstance(res, dict) else [res]))
+    if failed:
+        print(f"mmbalance: {failed} run(s) failed (listed above and in failures.json); the leaderboard holds the runs that finished", file=sys.stderr)
+        return 1
 
 COMMANDS = {'list': cmd_list, 'train': cmd_train, 'bench': cmd_bench}
 
@@ -132,9 +141,9 @@ def main(argv=None):
             print(f"mmbalance: error: unknown command {argv[0]!r}; valid commands: {', '.join(COMMANDS)}", file=sys.stderr); return 2
         print("usage: mmbalance {list,train,bench} [options]   (mmbalance COMMAND --help for its options)\n"
               "  mmbalance bench    the default benchmark: every method x 3 seeds on the embedded synthetic data"); return 0
-    try: COMMANDS[argv[0]](argv[1:])
+    try: rc = COMMANDS[argv[0]](argv[1:])
     except MMBalanceError as e:
         print(f"mmbalance: error: {e}", file=sys.stderr); return 2
     except KeyboardInterrupt:
         print("mmbalance: interrupted; finished epochs are saved (continue with --resume DIR)", file=sys.stderr); return 130
-    return 0
+    return rc or 0

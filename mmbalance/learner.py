@@ -286,18 +286,23 @@ class ImbalanceStats(Callback):
 
 # %% ../nbs/03_learner.ipynb #0026
 class ProbeCurve(Callback):
-    "Record each modality's linear-probe validation accuracy (`probe_val_<m>`) every `every` epochs."
+    "Record each modality's linear-probe validation accuracy (`probe_val_<m>`) every `every` epochs (its time is kept in `diagnostic_seconds`, not counted as training)."
     order = 40
-    def __init__(self, every:int=1, steps:int=200): self.every, self.steps = every, steps
+    def __init__(self, every:int=1, steps:int=200, kind:str='logistic'):
+        if kind not in ('logistic', 'ridge'): raise MMBalanceError(f"ProbeCurve kind: unknown {kind!r}; valid: logistic, ridge")
+        self.every, self.steps, self.kind, self.diagnostic_seconds = every, steps, kind, 0.
     def after_epoch(self, learn):
         if learn.task != 'classification' or (learn.epoch + 1) % self.every: return
-        from mmbalance.metrics import collect_outputs, linear_probe
+        t0 = time.perf_counter()
+        from mmbalance.metrics import collect_outputs, linear_probe, ridge_probe
         model = unwrap(learn.model)
         tr = collect_outputs(model, learn.data.loader('train', 512, shuffle=False), learn.device)
         va = collect_outputs(model, learn.data.loader('valid', 512, shuffle=False), learn.device)
         for m in tr['features']:
-            learn.history[-1][f'probe_val_{m}'] = linear_probe(tr['features'][m], tr['labels'], va['features'][m], va['labels'],
-                                                               learn.data.n_classes, steps=self.steps, seed=learn.seed)
+            args = (tr['features'][m], tr['labels'], va['features'][m], va['labels'], learn.data.n_classes)
+            learn.history[-1][f'probe_val_{m}'] = (linear_probe(*args, steps=self.steps, seed=learn.seed) if self.kind == 'logistic'
+                                                   else ridge_probe(*args))
+        self.diagnostic_seconds += time.perf_counter() - t0
 
 # %% ../nbs/03_learner.ipynb #0028
 def _better(row, best_row, task):

@@ -9,7 +9,8 @@ from .core import *
 
 # %% auto #0
 __all__ = ['classification_metrics', 'regression_metrics', 'task_metrics', 'collect_outputs', 'modality_accuracies',
-           'feature_means', 'linear_probe', 'probe_accuracies', 'modality_scores', 'imbalance_ratio']
+           'feature_means', 'linear_probe', 'ridge_probe', 'probe_features', 'probe_accuracies',
+           'concat_probe_accuracy', 'modality_scores', 'imbalance_ratio']
 
 # %% ../nbs/04_metrics.ipynb #0006
 def classification_metrics(logits:torch.Tensor, # (N, C) scores
@@ -86,23 +87,49 @@ def linear_probe(train_x:torch.Tensor, train_y:torch.Tensor, eval_x:torch.Tensor
     mu, sd = train_x.mean(0), train_x.std(0).clamp_min(1e-6)
     xs, xe = (train_x - mu) / sd, (eval_x - mu) / sd
     g = torch.Generator().manual_seed(seed)
-    W = (torch.randn(xs.shape[1], n_classes, generator=g) * 0.01).requires_grad_()
-    b = torch.zeros(n_classes, requires_grad=True)
+    W = torch.randn(xs.shape[1], n_classes, generator=g) * 0.01
+    b = torch.zeros(n_classes)
     opt = torch.optim.Adam([W, b], lr=lr, weight_decay=weight_decay)
-    with torch.enable_grad():
-        for _ in range(steps):
-            opt.zero_grad(); F.cross_entropy(xs @ W + b, train_y.long()).backward(); opt.step()
-    with torch.no_grad(): return _acc(xe @ W + b, eval_y)
+    Y, n, xt = F.one_hot(train_y.long(), n_classes).float(), len(xs), xs.T.contiguous()
+    with torch.no_grad():
+        for _ in range(steps):                        # the cross-entropy gradient in closed form: no autograd graph per step
+            R = (torch.softmax(torch.addmm(b, xs, W), 1) - Y) / n
+            W.grad, b.grad = xt @ R, R.sum(0)
+            opt.step()
+        return _acc(xe @ W + b, eval_y)
 
-# %% ../nbs/04_metrics.ipynb #0017
-def probe_accuracies(model, data, split:str='test', batch_size:int=256, device='cpu', seed:int=0) -> dict:
+# %% ../nbs/04_metrics.ipynb #0018
+def ridge_probe(train_x:torch.Tensor, train_y:torch.Tensor, eval_x:torch.Tensor, eval_y:torch.Tensor,
+                n_classes:int, lam:float=1.0) -> float:
+    "Accuracy on (eval_x, eval_y) of a ridge-regression classifier (one-hot targets, closed form) on frozen features."
+    train_x, eval_x = train_x.double().flatten(1), eval_x.double().flatten(1)
+    mu, sd = train_x.mean(0), train_x.std(0).clamp_min(1e-6)
+    add1 = lambda x: torch.cat([(x - mu) / sd, torch.ones(len(x), 1, dtype=x.dtype)], 1)
+    xs, xe = add1(train_x), add1(eval_x)
+    Y = F.one_hot(train_y.long(), n_classes).double()
+    reg = lam * torch.eye(xs.shape[1], dtype=xs.dtype); reg[-1, -1] = 0           # the bias is not penalised
+    W = torch.linalg.solve(xs.T @ xs + reg, xs.T @ Y)
+    return _acc(xe @ W, eval_y)
+
+# %% ../nbs/04_metrics.ipynb #0020
+def probe_features(model, data, split:str='test', batch_size:int=256, device='cpu') -> tuple:
+    "Frozen features (and labels) of the training split and of `split`, for the probes below."
+    return (collect_outputs(model, data.loader('train', batch_size, shuffle=False), device),
+            collect_outputs(model, data.loader(split, batch_size, shuffle=False), device))
+
+def probe_accuracies(model, data, split:str='test', batch_size:int=256, device='cpu', seed:int=0, feats=None) -> dict:
     "Linear-probe accuracy of each modality's frozen encoder features: fitted on train, scored on `split`."
-    tr = collect_outputs(model, data.loader('train', batch_size, shuffle=False), device)
-    ev = collect_outputs(model, data.loader(split, batch_size, shuffle=False), device)
+    tr, ev = feats or probe_features(model, data, split, batch_size, device)
     return {m: linear_probe(tr['features'][m], tr['labels'], ev['features'][m], ev['labels'], data.n_classes, seed=seed)
             for m in model.modalities}
 
-# %% ../nbs/04_metrics.ipynb #0020
+def concat_probe_accuracy(model, data, split:str='test', batch_size:int=256, device='cpu', seed:int=0, feats=None) -> float:
+    "Linear-probe accuracy on every modality's frozen features concatenated: what the encoders learned together, whatever the method's fusion rule."
+    tr, ev = feats or probe_features(model, data, split, batch_size, device)
+    cat = lambda o: torch.cat([o['features'][m].float().flatten(1) for m in model.modalities], 1)
+    return linear_probe(cat(tr), tr['labels'], cat(ev), ev['labels'], data.n_classes, seed=seed)
+
+# %% ../nbs/04_metrics.ipynb #0025
 def modality_scores(modality_logits:dict, labels:torch.Tensor) -> dict:
     "Per-modality score: sum over the batch of softmax(own logits)[true class] (a sum, so it can be reduced over processes)."
     return {m: F.softmax(l.detach().float(), 1).gather(1, labels.long().view(-1, 1)).sum() for m, l in modality_logits.items()}

@@ -11,7 +11,7 @@ from .core import *
 from .data.core import load_dataset
 from .models import build_model
 from .learner import Learner, Checkpoint
-from .metrics import task_metrics, collect_outputs, modality_accuracies, probe_accuracies
+from .metrics import task_metrics, collect_outputs, modality_accuracies, probe_accuracies, probe_features, concat_probe_accuracy
 import mmbalance.data.synthetic, mmbalance.baselines  # register the embedded dataset and the baselines
 
 # %% auto #0
@@ -83,7 +83,8 @@ def train(dataset:str='synthetic',  # a registered dataset
     learn.fit(config['epochs'] + extra)
     train_seconds = time.perf_counter() - t0
     summary = evaluate_run(learn, config, probes=probes, device=dev)
-    summary['train_seconds'] = train_seconds
+    diag = sum(getattr(cb, 'diagnostic_seconds', 0.) for cb in learn.cbs)   # e.g. ProbeCurve's probes: not training time
+    summary['train_seconds'], summary['diagnostic_seconds'] = train_seconds - diag, diag
     for cb in cbs:
         if hasattr(cb, 'summary'): summary.update(cb.summary(learn))
     if out is not None: write_json_atomic(out / 'summary.json', summary)
@@ -103,17 +104,21 @@ def evaluate_run(learn, config:dict, probes:bool=True, device='cpu') -> dict:
              val_acc=best.get('val_acc'), val_loss=best['val_loss'],
              test_acc=tm.get('acc'), test_macro_f1=tm.get('macro_f1'), test_map=tm.get('map'),
              test_mse=tm.get('mse'), test_mae=tm.get('mae'), test_r2=tm.get('r2'),
-             unimodal_test_acc={}, zeroed_test_acc={}, mean_imputed_test_acc={}, probe_test_acc={}, probe_floor_test_acc={},
+             unimodal_test_acc={}, zeroed_test_acc={}, mean_imputed_test_acc={}, probe_test_acc={}, probe_floor_test_acc={}, probe_concat_test_acc=None,
              train_seconds=None, step_seconds_median=statistics.median(tot),
              data_seconds_per_step=dsum / len(steps), compute_seconds_per_step=csum / len(steps),
              data_share=dsum / max(dsum + csum, 1e-12), n_params=sum(p.numel() for p in model.parameters()),
-             dataset_sizes=data.sizes(), config=config, torch=torch.__version__, device=str(device))
+             dataset_sizes=data.sizes(), config=config, torch=torch.__version__, device=str(device),
+             threads=torch.get_num_threads())   # float results on CPU can depend on the thread count
     if data.task == 'classification':
         ma = modality_accuracies(model, data, 'test', device=device)
         own = {m: (l.argmax(1) == test['labels']).float().mean().item() for m, l in test['modality_logits'].items()}
         s.update(unimodal_test_acc=own, zeroed_test_acc=ma['zeroed'], mean_imputed_test_acc=ma['mean_imputed'])
         if probes:
-            s['probe_test_acc'] = probe_accuracies(model, data, 'test', device=device, seed=config['seed'])
+            feats = probe_features(model, data, 'test', device=device)
+            s['probe_test_acc'] = probe_accuracies(model, data, 'test', device=device, seed=config['seed'], feats=feats)
+            if len(model.modalities) > 1:
+                s['probe_concat_test_acc'] = concat_probe_accuracy(model, data, 'test', device=device, seed=config['seed'], feats=feats)
             seed_everything(config['seed'])
             floor = build_model(data, config['fusion'], config['encoder']).to(device)   # same init as the trained model
             s['probe_floor_test_acc'] = probe_accuracies(floor, data, 'test', device=device, seed=config['seed'])

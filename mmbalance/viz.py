@@ -59,14 +59,15 @@ def plot_leaderboard(rows:list, # leaderboard rows (dicts with 'method', '<metri
     ax = ax or plt.subplots(figsize=(6, 0.4 * len(rows) + 1))[1]
     names = [r['method'] for r in rows]; means = [r[f'{metric}_mean'] for r in rows]; stds = [r.get(f'{metric}_std') or 0 for r in rows]
     ax.barh(names, means, xerr=stds, color=[f'C{i}' for i in range(len(rows))], capsize=3)
-    lo = min(m - s for m, s in zip(means, stds)); ax.set_xlim(max(0, lo - 0.05), min(1, max(means) + 0.05) if metric.endswith('acc') else None)
+    lo, hi = min(m - s for m, s in zip(means, stds)), max(m + s for m, s in zip(means, stds))
+    ax.set_xlim(max(0, lo - 0.05), min(1, hi + 0.02) if metric.endswith('acc') else None)
     ax.invert_yaxis(); ax.set_xlabel(metric + ' (mean ± std over seeds)'); ax.set_title(title); ax.grid(axis='x', alpha=.3)
     return ax
 
 def plot_probes(rows:list, ax=None, title:str=''):
     "Grouped bars: each modality's linear-probe test accuracy per method (mean ± std)."
     ax = ax or plt.subplots(figsize=(7, 3.5))[1]
-    mods = sorted({k[len('probe_'):-len('_mean')] for r in rows for k in r if k.startswith('probe_') and k.endswith('_mean') and 'floor' not in k})
+    mods = sorted({k[len('probe_'):-len('_mean')] for r in rows for k in r if k.startswith('probe_') and k.endswith('_mean') and 'floor' not in k and k != 'probe_concat_mean'})
     w = 0.8 / max(1, len(mods))
     for j, m in enumerate(mods):
         xs = [i + j * w for i, r in enumerate(rows) if r.get(f'probe_{m}_mean') is not None]

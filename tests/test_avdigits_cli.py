@@ -36,3 +36,12 @@ def test_missing_or_empty_data_root_says_where_and_how(tmp_path):
                 env={'MMBALANCE_DATA': str(root)})
         assert p.returncode == 2 and 'Traceback' not in p.stderr, p.stderr
         assert str(root / 'fsdd' / 'recordings') in p.stderr and 'MMBALANCE_DATA' in p.stderr and 'download' in p.stderr, p.stderr
+
+@needs_fsdd
+def test_bench_over_two_datasets_in_parallel(tmp_path):
+    p = run('bench', '--dataset', 'synthetic,avdigits', '--methods', 'joint,dropout', '--seeds', '0', '--epochs', 1, '--jobs', 2,
+            '--out', tmp_path, '--no-progress', '--no-plots')
+    for d in ('synthetic', 'avdigits'):
+        assert (tmp_path / d / 'leaderboard.csv').exists() and json.loads((tmp_path / d / 'bench.json').read_text())['status'] == 'done'
+    combined = (tmp_path / 'leaderboard.md').read_text()
+    assert '### synthetic:' in combined and '### avdigits:' in combined and combined.count('| dropout |') == 2

@@ -83,6 +83,38 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, capsys):
 def test_bench_writes_the_leaderboard(tmp_path):
     p = run('bench', '--methods', 'joint,unimodal', '--seeds', '0,1', '--epochs', 2, '--n-train', 500, '--out', tmp_path, '--no-progress')
     assert '| joint | 2 |' in p.stdout and 'unimodal[a]' in p.stdout and 'data loading' in p.stdout and 's per epoch' in p.stdout
-    for f in ('leaderboard.csv', 'leaderboard.md', 'leaderboard.png', 'probes.png'): assert (tmp_path / f).stat().st_size > 0
+    for f in ('leaderboard.csv', 'leaderboard.md', 'leaderboard.png', 'curves.png', 'imbalance.png'): assert (tmp_path / f).stat().st_size > 0
     rows = (tmp_path / 'leaderboard.csv').read_text().strip().split('\n')
     assert len(rows) == 1 + 3 and rows[0].startswith('method,seeds,test_acc_mean,test_acc_std')
+    for col in ('probe_concat_mean', 'gap_b_mean', 'step_ratio_mean', 'time_ratio_mean', 'test_acc_delta_vs_joint_mean'): assert col in rows[0], col
+    assert 'gap' in p.stdout and 'concat probe' in p.stdout
+
+def test_bench_failed_run_is_reported_and_the_grid_goes_on(tmp_path):
+    p = run('bench', '--methods', 'dimml:duc_start=9,joint', '--seeds', '0,1', '--epochs', 2, '--n-train', 300, '--out', tmp_path,
+            '--no-progress', '--no-plots', check=False)
+    assert p.returncode == 1 and '2 run(s) failed' in p.stderr, p.stderr
+    assert 'FAILED dimml(duc_start=9) seed 0: --duc-start 9' in p.stdout and '| joint | 2 |' in p.stdout
+    fails = json.loads((tmp_path / 'failures.json').read_text())
+    assert [(f['method'], f['seed']) for f in fails] == [('dimml(duc_start=9)', 0), ('dimml(duc_start=9)', 1)]
+    assert (tmp_path / 'runs' / 'joint' / 'seed1' / 'summary.json').exists()
+
+@pytest.mark.parametrize('args,msg', [
+    (['--methods', 'joint,jiont'], "unknown method 'jiont'"),
+    (['--methods', 'joint,joint'], "--methods: ['joint'] given more than once"),
+    (['--methods', 'opm:q_base=2'], '--methods opm(q_base=2): --q-base is a probability'),
+    (['--seeds', '0,1,0'], '--seeds: [0] given more than once'),
+    (['--jobs', '0'], '--jobs must be a positive integer'),
+    (['--dataset', 'synthetic,synthetic'], "--dataset: ['synthetic'] given more than once"),
+])
+def test_bench_bad_input(args, msg, tmp_path):
+    p = run('bench', '--out', tmp_path / 'b', '--epochs', 1, '--no-progress', *args, check=False)
+    assert p.returncode == 2 and msg in p.stderr and 'Traceback' not in p.stderr, p.stderr
+    assert not (tmp_path / 'b' / 'runs').exists()                       # refused before any run
+
+def test_bench_refuses_another_benchmarks_folder(tmp_path):
+    base = ['bench', '--methods', 'joint', '--seeds', '0', '--n-train', 200, '--out', tmp_path, '--no-progress', '--no-plots']
+    run(*base, '--epochs', 1)
+    before = (tmp_path / 'runs' / 'joint' / 'seed0' / 'summary.json').read_text()
+    p = run(*base, '--epochs', 2, check=False)
+    assert p.returncode == 2 and "holds another benchmark's runs (epochs: 1 there, 2 here)" in p.stderr, p.stderr
+    assert (tmp_path / 'runs' / 'joint' / 'seed0' / 'summary.json').read_text() == before   # nothing overwritten
