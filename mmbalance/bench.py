@@ -379,7 +379,7 @@ def bench_explorer(folders:dict # name (e.g. dataset) -> benchmark folder
     refresh(); draw()
     return W.VBox([W.HBox([ds, metric]), meths, out])
 
-# %% ../nbs/20_bench.ipynb #0028
+# %% ../nbs/20_bench.ipynb #0030
 def step_times(make_model,            # () -> a fresh MultimodalNet (called once per method, after seeding)
                batch:dict,            # one training batch, used for every step
                methods,               # method specs as for `bench` (e.g. ['joint', 'ogm_ge'])
@@ -437,7 +437,7 @@ def step_times(make_model,            # () -> a fresh MultimodalNet (called once
               "method's callbacks, and 1 + that / the first method's median step (the precise overhead)")
     return rows
 
-# %% ../nbs/20_bench.ipynb #0031
+# %% ../nbs/20_bench.ipynb #0033
 def cremad_shape_batch(batch_size:int=16, seed:int=0) -> tuple:
     "A random batch with the shapes of the CREMA-D reference model, and an MMData stub with those shapes (for `step_times`)."
     from mmbalance.data.core import MMData, SPLITS
