@@ -42,8 +42,8 @@ class ModalityDropout(Callback):
         if not learn.training or len(learn.feats) < 2: return
         mods = list(learn.feats); n = len(learn.y)
         dev = next(iter(learn.feats.values())).device
-        drop = torch.rand(n) < self.p
-        which = torch.randint(0, len(mods), (n,))
+        drop = learn.shard_rand() < self.p                  # drawn for the global batch (same numbers under torchrun)
+        which = learn.shard_randint(len(mods))
         for i, m in enumerate(mods):
             keep = (~(drop & (which == i))).to(dev, learn.feats[m].dtype).view(-1, *[1] * (learn.feats[m].dim() - 1))
             learn.feats[m] = learn.feats[m] * keep

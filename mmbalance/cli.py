@@ -9,7 +9,7 @@ from pathlib import Path
 from .core import *
 
 # %% auto #0
-__all__ = ['COMMANDS', 'cmd_list', 'cmd_train', 'cmd_bench', 'main']
+__all__ = ['COMMANDS', 'cmd_list', 'cmd_train', 'cmd_bench', 'cmd_prepare', 'main']
 
 # %% ../nbs/21_cli.ipynb #0005
 def _add_entry_options(p, registry, name, group_title):
@@ -85,7 +85,7 @@ def cmd_train(argv):
               mixed_precision=a.mixed_precision, device=a.device, out=a.resume or a.out,
               data_root=a.data_root, dataset_options=_collect(a, dopts), method_options=_collect(a, mopts),
               probes=not a.no_probes, progress=not a.no_progress, resume=a.resume is not None)
-    _print_summary(s, Path(a.resume or a.out))
+    if int(os.environ.get('RANK', '0')) == 0: _print_summary(s, Path(a.resume or a.out))   # torchrun: rank 0 reports
 
 def _print_summary(s, out):
     pct = lambda v: '-' if v is None else f'{100*v:.1f}%'
@@ -131,7 +131,12 @@ def cmd_bench(argv):
         print(f"mmbalance: {failed} run(s) failed (listed above and in failures.json); the leaderboard holds the runs that finished", file=sys.stderr)
         return 1
 
-COMMANDS = {'list': cmd_list, 'train': cmd_train, 'bench': cmd_bench}
+def cmd_prepare(argv):
+    "mmbalance prepare NAME --raw DIR --out DIR: turn a raw copy of a standard dataset into the prepared folder its loader reads."
+    from mmbalance.data.prepared import cmd_prepare as _prepare
+    return _prepare(argv)
+
+COMMANDS = {'list': cmd_list, 'train': cmd_train, 'bench': cmd_bench, 'prepare': cmd_prepare}
 
 def main(argv=None):
     "Entry point of the `mmbalance` command."
@@ -139,7 +144,7 @@ def main(argv=None):
     if not argv or argv[0] in ('-h', '--help') or argv[0] not in COMMANDS:
         if argv and argv[0] not in ('-h', '--help'):
             print(f"mmbalance: error: unknown command {argv[0]!r}; valid commands: {', '.join(COMMANDS)}", file=sys.stderr); return 2
-        print("usage: mmbalance {list,train,bench} [options]   (mmbalance COMMAND --help for its options)\n"
+        print("usage: mmbalance {list,train,bench,prepare} [options]   (mmbalance COMMAND --help for its options)\n"
               "  mmbalance bench    the default benchmark: every method x 3 seeds on the embedded synthetic data"); return 0
     try: rc = COMMANDS[argv[0]](argv[1:])
     except MMBalanceError as e:

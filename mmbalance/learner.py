@@ -10,6 +10,7 @@ import torch, torch.nn.functional as F
 from pathlib import Path
 from .core import *
 from .metrics import task_metrics, modality_scores, imbalance_ratio
+from .distributed import rank_world, shard_bounds, all_gather_cat
 
 # %% auto #0
 __all__ = ['EVENTS', 'OVERRIDABLE', 'CancelBatchException', 'CancelEpochException', 'CancelFitException', 'Callback',
@@ -68,6 +69,7 @@ class Learner:
         self.amp_dtype = (torch.float16 if self.device.type == 'cuda' else torch.bfloat16) if mixed_precision else None
         self.scaler = torch.amp.GradScaler('cuda') if mixed_precision and self.device.type == 'cuda' else None
         self.generator = torch.Generator().manual_seed(seed)
+        self.rank, self.world = rank_world()             # a torchrun process group, if one was joined (see 22_distributed)
         self.cbs, self.overrides = [], {}
         self.add_cbs(([Recorder(), ImbalanceStats(), ProgressBar()] if default_cbs else []) + list(cbs))
         self.history, self.epoch, self.start_epoch, self.epochs, self.step_count = [], 0, 0, 0, 0
@@ -125,7 +127,50 @@ def _get_loss(self): self.loss = self.loss_func(self.out.logits, self.y)
 @patch_to(Learner)
 def _backward(self):
     loss = self.loss / self.accumulate                  # accumulated gradients average over the step's batches
+    loss = loss * self.loss_share()                      # distributed: this process's share of the global batch
     (self.scaler.scale(loss) if self.scaler is not None else loss).backward()
+
+@patch_to(Learner)
+def loss_share(self):
+    "Distributed: (this process's samples x processes / global samples), so that averaging gradients gives the global batch's mean; 1 otherwise."
+    if self.world == 1: return 1.
+    n = torch.tensor(float(len(self.y)), device=self.device)
+    return n * self.world / reduce_stat(n)
+
+@patch_to(Learner)
+def sync_gradients(self, params=None):
+    "Distributed: average the gradients of `params` (default: every parameter the optimiser steps) over processes, in one all-reduce."
+    if self.world == 1: return
+    import torch.distributed as dist
+    params = params if params is not None else [p for g in self.opt.param_groups for p in g['params']]
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads: return
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    dist.all_reduce(flat); flat /= self.world
+    for g, v in zip(grads, flat.split([g.numel() for g in grads])): g.copy_(v.view_as(g))
+
+@patch_to(Learner)
+def shard_rand(self, *lead) -> torch.Tensor:
+    "Uniform random numbers of shape (*lead, local batch) drawn for the whole global batch and sliced to this process's samples (so every process consumes what one process would)."
+    s, e, n = self._shard()
+    return torch.rand(*lead, n)[..., s:e]
+
+@patch_to(Learner)
+def shard_randint(self, high:int) -> torch.Tensor:
+    "Random integers in [0, high), one per local sample, drawn for the global batch and sliced (see `shard_rand`)."
+    s, e, n = self._shard()
+    return torch.randint(0, high, (n,))[s:e]
+
+@patch_to(Learner)
+def gather(self, t:torch.Tensor) -> torch.Tensor:
+    "Distributed training: the rows of `t` (this process's samples) from every process, concatenated into the global batch, with a gradient path back; `t` itself otherwise."
+    if self.world == 1: return t
+    return all_gather_cat(t, shard_bounds(self._shard()[2], self.rank, self.world)[2])
+
+@patch_to(Learner)
+def _shard(self):
+    sh, n = getattr(self, 'shard', None), len(self.y)
+    return sh if sh is not None and sh[1] - sh[0] == n else (0, n, n)
 
 @patch_to(Learner)
 def _step(self):
@@ -146,6 +191,7 @@ def one_batch(self):
                                  f"(global step {self.step_count}); training stopped" + self._last_good_msg())
     self._run('backward'); self.callback('after_backward')
     if (self.iter + 1) % self.accumulate and self.iter + 1 < len(self.dl): return   # keep accumulating
+    self.sync_gradients()                                 # distributed: before any method reads or changes them
     if self.scaler is not None: self.scaler.unscale_(self.opt)
     self.callback('before_step')
     self._run('step'); self.callback('after_step')
@@ -162,6 +208,16 @@ def _last_good_msg(self):
     return f"; the last good checkpoint is {last} (end of epoch {self.epoch - 1})" if last.exists() and self.epoch > 0 else "; no checkpoint was written before it"
 
 @patch_to(Learner)
+def _local(self, batch, training):
+    "Distributed training: this process's contiguous slice of the global batch (validation and test batches stay whole)."
+    n = batch_size_of(batch)
+    if not training or self.world == 1: self.shard = (0, n, n); return batch
+    s, e, sizes = shard_bounds(n, self.rank, self.world)
+    if min(sizes) == 0: raise MMBalanceError(f"a training batch of {n} samples cannot feed {self.world} processes; use a --batch-size of at least {self.world} (and a training set not ending in a smaller batch)")
+    self.shard = (s, e, n)
+    return {k: (v[s:e] if torch.is_tensor(v) and v.dim() > 0 and len(v) == n else v) for k, v in batch.items()}
+
+@patch_to(Learner)
 def one_epoch(self, training:bool):
     self.training = training
     self.model.train(training)
@@ -173,7 +229,7 @@ def one_epoch(self, training:bool):
             t0 = time.perf_counter()
             try: batch = next(it)
             except StopIteration: break
-            self.batch = batch_to(batch, self.device)
+            self.batch = batch_to(self._local(batch, training), self.device)
             self.t_data = time.perf_counter() - t0
             try: self.one_batch()
             except CancelBatchException: pass
@@ -354,7 +410,7 @@ class Checkpoint(Callback):
 @patch_to(Learner)
 def state_dict(self) -> dict:
     "Everything needed to resume this run."
-    return dict(model=self.model.state_dict(), opt=self.opt.state_dict(), sched=self.sched.state_dict(),
+    return dict(meta=getattr(self, 'meta', {}), model=self.model.state_dict(), opt=self.opt.state_dict(), sched=self.sched.state_dict(),
                 epoch=self.epoch, step_count=self.step_count, history=self.history, epochs=self.epochs,
                 best_epoch=getattr(self, 'best_epoch', None), rng=_rng_state(self.generator),
                 cbs=dict(zip(_cb_keys(self.cbs), [cb.state_dict() for cb in self.cbs])))
@@ -371,8 +427,18 @@ def load_checkpoint(self, path, epochs:int=None):
     path = Path(path)
     if not path.exists(): raise MMBalanceError(f"--resume: no checkpoint at {path}")
     try: st = torch.load(path, map_location=self.device, weights_only=True)
-    except Exception as e: raise MMBalanceError(f"--resume: cannot read checkpoint {path}: {e}") from None
-    self.model.load_state_dict(st['model'])
+    except Exception as e:
+        raise MMBalanceError(f"--resume: cannot read checkpoint {path} (truncated, or not a torch checkpoint): {str(e).strip().splitlines()[0][:200]}") from None
+    if not isinstance(st, dict) or 'model' not in st or 'rng' not in st:
+        raise MMBalanceError(f"--resume: {path} is not a run checkpoint of this library (no model / RNG state)")
+    mine, saved_meta = getattr(self, 'meta', {}), st.get('meta') or {}
+    for k in ('dataset', 'method', 'method_options'):
+        if k in mine and k in saved_meta and mine[k] != saved_meta[k]:
+            raise MMBalanceError(f"--resume: checkpoint {path} is from {k} {saved_meta[k]!r}, but this run has {k} {mine[k]!r}")
+    try: self.model.load_state_dict(st['model'])
+    except RuntimeError as e:
+        first = str(e).strip().split('\n')
+        raise MMBalanceError(f"--resume: checkpoint {path} does not fit this model ({' '.join(first[:2])[:300]}); was it written for another dataset, encoder or fusion?") from None
     self.epochs = epochs or st['epochs']; self.create_opt()
     self.opt.load_state_dict(st['opt']); self.sched.load_state_dict(st['sched'])
     self.history, self.step_count, self.start_epoch = st['history'], st['step_count'], st['epoch'] + 1

@@ -11,18 +11,39 @@ from .core import *
 from .data.core import load_dataset
 from .models import build_model
 from .learner import Learner, Checkpoint
+from .distributed import init_from_env, is_main
 from .metrics import task_metrics, collect_outputs, modality_accuracies, probe_accuracies, probe_features, concat_probe_accuracy
 import mmbalance.data.synthetic, mmbalance.baselines  # register the embedded dataset and the baselines
 
 # %% auto #0
-__all__ = ['DEFAULT_EPOCHS', 'SUMMARY_KEYS', 'train', 'evaluate_run']
+__all__ = ['DEFAULT_EPOCHS', 'SUMMARY_KEYS', 'check_data', 'train', 'evaluate_run']
 
 # %% ../nbs/07_train.ipynb #0006
 DEFAULT_EPOCHS = {'synthetic': 20, 'avdigits': 15}
 SUMMARY_KEYS = ('method', 'dataset', 'seed', 'epochs', 'best_epoch', 'val_acc', 'test_acc', 'test_macro_f1',
                 'unimodal_test_acc', 'probe_test_acc', 'train_seconds', 'step_seconds_median')
 
-_import_plugins = import_plugins   # every module that registers datasets or methods (see `mmbalance.core`)
+_import_plugins = import_plugins
+
+def check_data(data) -> None:
+    "Refuse data a run cannot use, naming split and field: labels outside [0, n_classes), non-finite labels or inputs."
+    for s, d in data.splits.items():
+        y = d[LABEL]
+        if not torch.is_tensor(y): continue
+        if data.task == 'classification':
+            bad = (y < 0) | (y >= data.n_classes)
+            if bad.any():
+                raise MMBalanceError(f"dataset {data.name!r}, split {s!r}: {int(bad.sum())} label(s) outside [0, {data.n_classes}) "
+                                     f"(e.g. {y[bad][:3].tolist()} at rows {bad.nonzero().squeeze(1)[:3].tolist()})")
+        elif not torch.isfinite(y.float()).all(): raise MMBalanceError(f"dataset {data.name!r}, split {s!r}: non-finite regression targets")
+        for m, x in d.items():
+            if m == LABEL or not torch.is_tensor(x) or not x.is_floating_point(): continue
+            nf = ~torch.isfinite(x)
+            if nf.any():
+                rows = nf.flatten(1).any(1).nonzero().squeeze(1)
+                raise MMBalanceError(f"dataset {data.name!r}, split {s!r}, modality {m!r}: {int(nf.sum())} NaN or infinite value(s) in "
+                                     f"{len(rows)} sample(s) (rows {rows[:5].tolist()}); fix or drop them before training")
+   # every module that registers datasets or methods (see `mmbalance.core`)
 
 # %% ../nbs/07_train.ipynb #0007
 def train(dataset:str='synthetic',  # a registered dataset
@@ -65,29 +86,42 @@ def train(dataset:str='synthetic',  # a registered dataset
         if not (out / 'config.json').exists(): raise MMBalanceError(f"--resume: {out / 'config.json'} not found; is {out} a run folder?")
         saved = json.loads((out / 'config.json').read_text())
         config = {**saved, 'epochs': epochs if epochs_given else saved['epochs']}   # a resume may extend the run
-    dev = get_device(device)
+    if out is not None and out.exists() and not out.is_dir(): raise MMBalanceError(f"--out {out} is a file; give a folder for the run")
     cbs = METHODS.create(config['method'], **config['method_options'])      # unknown method/options fail before any work
-    seed_everything(config['seed'])
-    data = load_dataset(config['dataset'], data_root=data_root, seed=config['seed'], **config['dataset_options'])
-    for cb in cbs:
-        if hasattr(cb, 'prepare_data'): data = cb.prepare_data(data)
-    if out is not None and not resume: write_json_atomic(out / 'config.json', config)
-    seed_everything(config['seed'])                                           # model init does not depend on data construction
-    model = build_model(data, config['fusion'], config['encoder'])
-    learn = Learner(model, data, [Checkpoint(out), *cbs, *callbacks], lr=config['lr'], batch_size=config['batch_size'],
-                    optimizer=config['optimizer'], weight_decay=config['weight_decay'], device=dev, seed=config['seed'], progress=progress,
-                    accumulate=config.get('accumulate', 1), mixed_precision=config.get('mixed_precision', False))
-    if resume: learn.load_checkpoint(out / 'last.pt', config['epochs'])
-    extra = sum(getattr(cb, 'extra_epochs', 0) for cb in cbs)   # e.g. DI-MML's second stage runs after the given epochs
-    t0 = time.perf_counter()
-    learn.fit(config['epochs'] + extra)
-    train_seconds = time.perf_counter() - t0
-    summary = evaluate_run(learn, config, probes=probes, device=dev)
-    diag = sum(getattr(cb, 'diagnostic_seconds', 0.) for cb in learn.cbs)   # e.g. ProbeCurve's probes: not training time
-    summary['train_seconds'], summary['diagnostic_seconds'] = train_seconds - diag, diag
-    for cb in cbs:
-        if hasattr(cb, 'summary'): summary.update(cb.summary(learn))
-    if out is not None: write_json_atomic(out / 'summary.json', summary)
+    dev, joined = init_from_env(device)                                       # under torchrun: join the process group
+    main = is_main(); wout = out if main else None                            # only rank 0 writes files
+    try:
+        seed_everything(config['seed'])
+        data = load_dataset(config['dataset'], data_root=data_root, seed=config['seed'], **config['dataset_options'])
+        for cb in cbs:
+            if hasattr(cb, 'prepare_data'): data = cb.prepare_data(data)
+        check_data(data)
+        if wout is not None and not resume: write_json_atomic(wout / 'config.json', config)
+        seed_everything(config['seed'])                                       # model init does not depend on data construction
+        model = build_model(data, config['fusion'], config['encoder'])
+        learn = Learner(model, data, [Checkpoint(wout), *cbs, *callbacks], lr=config['lr'], batch_size=config['batch_size'],
+                        optimizer=config['optimizer'], weight_decay=config['weight_decay'], device=dev, seed=config['seed'],
+                        progress=progress and main, accumulate=config.get('accumulate', 1), mixed_precision=config.get('mixed_precision', False))
+        learn.meta = dict(dataset=config['dataset'], method=config['method'], method_options=config['method_options'])
+        extra = sum(getattr(cb, 'extra_epochs', 0) for cb in cbs)             # e.g. DI-MML's second stage runs after the given epochs
+        if resume:
+            learn.load_checkpoint(out / 'last.pt', config['epochs'] + extra)
+            if learn.start_epoch > config['epochs'] + extra:
+                raise MMBalanceError(f"--epochs {config['epochs']}: the run in {out} has already trained {learn.start_epoch - extra} epochs")
+        t0 = time.perf_counter()
+        learn.fit(config['epochs'] + extra)
+        train_seconds = time.perf_counter() - t0
+        summary = evaluate_run(learn, config, probes=probes, device=dev)
+        diag = sum(getattr(cb, 'diagnostic_seconds', 0.) for cb in learn.cbs)   # e.g. ProbeCurve's probes: not training time
+        summary['train_seconds'], summary['diagnostic_seconds'] = train_seconds - diag, diag
+        summary['world_size'] = learn.world
+        for cb in cbs:
+            if hasattr(cb, 'summary'): summary.update(cb.summary(learn))
+        if wout is not None: write_json_atomic(wout / 'summary.json', summary)
+    finally:
+        if joined:
+            import torch.distributed as dist
+            dist.destroy_process_group()
     return (summary, learn) if return_learner else summary
 
 # %% ../nbs/07_train.ipynb #0009

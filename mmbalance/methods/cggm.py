@@ -117,7 +117,7 @@ class CGGM(Callback):
         if learn.task == 'regression': aux = {m: a.squeeze(-1) for m, a in aux.items()}
         aux_losses = {m: learn.loss_func(a if learn.task == 'classification' else a.unsqueeze(-1), learn.y) for m, a in aux.items()}
         with torch.no_grad():
-            eps = {m: reduce_stat(self.metric_fn(a.detach(), learn.y)) for m, a in aux.items()}
+            eps = {m: reduce_stat(self.metric_fn(a.detach(), learn.y)) / learn.world for m, a in aux.items()}   # mean over processes
             prev = self.prev_eps or {m: torch.zeros(()) for m in eps}
             self.B = cggm_coefficients({m: eps[m] - prev[m] for m in eps}, self.guard)
             self.prev_eps = eps
@@ -140,6 +140,7 @@ class CGGM(Callback):
             for m in cos: learn.record(f'cos_{m}', cos[m].detach())
         self.cls_opt.zero_grad(set_to_none=True)
         sum(aux_losses.values()).backward()
+        learn.sync_gradients(list(self.classifiers.parameters()))   # torchrun: the classifiers' own optimiser steps on averaged gradients
         self.cls_opt.step()
         for m in eps: learn.record(f'B_{m}', self.B[m]); learn.record(f'metric_{m}', eps[m])
 

@@ -129,7 +129,7 @@ class DIMML(Callback):
         loss = sum(F.cross_entropy(private[m], y) for m in f)
         if self.shared is not None and self.w > 0: loss = loss + self.w * sum(F.cross_entropy(self.shared(h), y) for h in f.values())
         if learn.training and self.dims is not None:
-            duc = sum(duc_loss(f[b], f[a], d, self.tau) for (a, b), d in self.dims.items())
+            duc = sum(duc_loss(learn.gather(f[b]), learn.gather(f[a]), d, self.tau) for (a, b), d in self.dims.items())  # global batch under torchrun
             learn.record('duc_loss', duc.detach()); loss = loss + duc
         learn.loss = loss
 

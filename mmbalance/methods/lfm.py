@@ -114,19 +114,21 @@ class LFM(Callback):
     def before_fit(self, learn):
         if learn.task != 'classification': raise MMBalanceError("LFM needs a classification task")
         if len(learn.modalities) < 2: raise MMBalanceError(f"LFM needs at least two modalities, the model has {learn.modalities}")
-        self.gen = torch.Generator().manual_seed(learn.seed + 7919)
         learn.override('get_loss', self.get_loss, self)
+
+    def setup(self, learn):   # here, not in before_fit: a resumed run loads the generator's saved state after setup
+        self.gen = torch.Generator().manual_seed(learn.seed + 7919)
 
     def before_epoch(self, learn):
         if self.schedule != 'learned': self.alpha = alpha_schedule(learn.epoch, self.schedule, self.alpha0)
         elif learn.epoch > 0: self.update_alpha(learn)
         learn.record('alpha', self.alpha)
 
-    def objective(self, learn, out, feats, y, alpha):
-        "(1-α) CLS + α MM for one batch's outputs (the paper's or the code's form)."
+    def objective(self, learn, out, feats, y, alpha, gather:bool=False):
+        "(1-α) CLS + α MM for one batch's outputs (the paper's or the code's form); `gather`: InfoNCE over the global batch under torchrun."
         if self.variant == 'paper':
             cls = F.cross_entropy(out.logits, y)
-            mm = pairwise(lambda a, b: symmetric_infonce(a, b, self.tau), list(feats.values()))
+            mm = pairwise(lambda a, b: symmetric_infonce(a, b, self.tau), [learn.gather(f) if gather else f for f in feats.values()])
             return (1 - alpha) * cls + alpha * mm, cls, mm
         ml = list(out.modality_logits.values())
         cls = F.cross_entropy(torch.stack(ml).mean(0), y)
@@ -135,7 +137,7 @@ class LFM(Callback):
 
     def get_loss(self, learn):
         if not learn.training: learn.loss = F.cross_entropy(learn.out.logits, learn.y); return   # validation: the task loss
-        learn.loss, cls, mm = self.objective(learn, learn.out, learn.feats, learn.y, self.alpha)
+        learn.loss, cls, mm = self.objective(learn, learn.out, learn.feats, learn.y, self.alpha, gather=True)
         learn.record('lfm_cls', cls.detach()); learn.record('lfm_mm', mm.detach())
 
     def update_alpha(self, learn):

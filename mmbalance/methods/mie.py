@@ -196,7 +196,8 @@ class MIE(Callback):
         if layers:
             was = model.training; model.eval()
             fwd = lambda b: model.fusion.heads[k](model.encoders[k](b[k]))
-            batches = (batch_to(b, learn.device) for b in learn.data.loader('train', self.cov_bs, shuffle=False))
+            batches = (batch_to(b, learn.device) for i, b in enumerate(learn.data.loader('train', self.cov_bs, shuffle=False))
+                       if i % learn.world == learn.rank)                 # torchrun: each process sums its share, reduce_stat adds them
             covs = [reduce_stat(c) for c in input_covariances(layers, fwd, batches)]
             model.train(was)
             self.P = {i: flat_projection(c, self.tau).float() for i, c in enumerate(covs)}
@@ -254,8 +255,10 @@ class MIE(Callback):
             with _frozen_bn(enc):                                             # restored after backward (which reads them)
                 with torch.autocast(learn.device.type, dtype=learn.amp_dtype, enabled=learn.amp_dtype is not None):
                     loss = F.cross_entropy(head(enc(learn.batch[m])), learn.y)
-                if learn.scaler is None: loss.backward(); return loss.detach()
-                learn.scaler.scale(loss).backward()                           # fp16: scale, then undo the scale by hand
+                share = learn.loss_share()                                   # torchrun: this process's part of the global mean
+                if learn.scaler is None: (loss * share).backward(); learn.sync_gradients(ps); return loss.detach()
+                learn.scaler.scale(loss * share).backward()                  # fp16: scale, then undo the scale by hand
+            learn.sync_gradients(ps)
             inv = 1 / learn.scaler.get_scale()
             for p in ps:
                 if p.grad is not None: p.grad.mul_(inv)

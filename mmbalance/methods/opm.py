@@ -27,11 +27,12 @@ RESCALES = ('global', 'per_modality', 'none')
 def opm_mask(feats:dict,       # modality -> (B, ...) features
              q:dict,            # modality -> drop probability
              rescale:str='global', # 'global' (code), 'per_modality' or 'none'
-             generator=None) -> tuple:
+             generator=None,
+             u:torch.Tensor=None) -> tuple:  # (M, B) uniform numbers to use (else drawn here)
     "Drop whole feature vectors per (sample, modality) with probability q; return (new feats, keep masks (M, B) bool)."
     mods = list(feats); B = len(next(iter(feats.values())))
     qs = torch.stack([torch.as_tensor(q[m], dtype=torch.float) for m in mods])
-    keep = torch.rand(len(mods), B, generator=generator) >= qs[:, None]
+    keep = (torch.rand(len(mods), B, generator=generator) if u is None else u) >= qs[:, None]
     if rescale == 'global':
         dims = torch.tensor([float(feats[m][0].numel()) for m in mods])
         theta = (dims * qs).sum() / dims.sum()
@@ -80,7 +81,7 @@ class OPM(Callback):
         for m, v in q.items(): learn.record(f'q_{m}', v)
         if torch.rand(()) >= self.p_exe: learn.record('opm_executed', 0.); return
         learn.record('opm_executed', 1.)
-        feats, keep = opm_mask(learn.feats, q, self.rescale)
+        feats, keep = opm_mask(learn.feats, q, self.rescale, u=learn.shard_rand(len(learn.feats)))   # drawn for the global batch
         alive = keep.any(0)
         if not alive.all():                   # every modality dropped: such samples leave the loss
             idx = alive.nonzero().squeeze(1).to(learn.y.device)
