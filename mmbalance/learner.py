@@ -413,7 +413,12 @@ def state_dict(self) -> dict:
     return dict(meta=getattr(self, 'meta', {}), model=self.model.state_dict(), opt=self.opt.state_dict(), sched=self.sched.state_dict(),
                 epoch=self.epoch, step_count=self.step_count, history=self.history, epochs=self.epochs,
                 best_epoch=getattr(self, 'best_epoch', None), rng=_rng_state(self.generator),
+                data_rng=[g.get_state() for g in _data_generators(self.data)],
                 cbs=dict(zip(_cb_keys(self.cbs), [cb.state_dict() for cb in self.cbs])))
+
+def _data_generators(data) -> list:
+    "Random generators held by the training split's columns (e.g. random crops of prepared datasets), in a fixed order."
+    return [g for k in sorted(data.splits['train']) if isinstance(g := getattr(data.splits['train'][k], 'generator', None), torch.Generator)]
 
 def _cb_keys(cbs):
     "Stable keys for callbacks: class name, numbered when a class appears more than once."
@@ -451,6 +456,7 @@ def load_checkpoint(self, path, epochs:int=None):
         if k in saved: cb.load_state_dict(saved[k])
         elif cb.state_dict(): raise MMBalanceError(f"--resume: checkpoint {path} has no state for {k} (was it another method?)")
     _set_rng_state(st['rng'], self.generator)
+    for g, state in zip(_data_generators(self.data), st.get('data_rng', [])): g.set_state(state)
     return self
 
 # %% ../nbs/03_learner.ipynb #0032
