@@ -11,6 +11,17 @@ def run(*args, check=True, env=None, timeout=600):
 
 def summary(d): return json.loads((Path(d) / 'summary.json').read_text())
 
+def run_killed(args, d, epochs_done:int=2, timeout:float=300) -> int:
+    "Start `mmbalance ARGS --out d`, SIGKILL it once `epochs_done` epochs are in its history; return how many epochs it finished."
+    p = subprocess.Popen(['mmbalance', *map(str, args), '--out', str(d)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        h = Path(d) / 'history.csv'
+        if h.exists() and h.read_text().count('\n') >= epochs_done + 1: break
+        time.sleep(0.01)
+    p.send_signal(signal.SIGKILL); p.wait()
+    return (Path(d) / 'history.csv').read_text().count('\n') - 1
+
 def test_list():
     out = run('list').stdout
     for name in ('joint', 'unimodal', 'dropout', 'synthetic', 'avdigits'): assert f'  {name} ' in out, out
@@ -46,14 +57,7 @@ def test_resume_after_kill_gives_the_uninterrupted_result(tmp_path):
     args = ['train', '--dataset', 'synthetic', '--method', 'joint', '--epochs', 8, '--seed', 3, '--n-train', 20000, '--no-probes', '--no-progress']
     run(*args, '--out', tmp_path / 'full')
     d = tmp_path / 'killed'
-    p = subprocess.Popen(['mmbalance', *map(str, args), '--out', str(d)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    t0 = time.time()
-    while time.time() - t0 < 120:
-        h = d / 'history.csv'
-        if h.exists() and h.read_text().count('\n') >= 3: break      # two epochs done
-        time.sleep(0.02)
-    p.send_signal(signal.SIGKILL); p.wait()
-    done = (d / 'history.csv').read_text().count('\n') - 1
+    done = run_killed(args, d)
     assert 2 <= done < 8 and not (d / 'summary.json').exists(), done
     run('train', '--resume', d, '--no-progress')
     full, resumed = summary(tmp_path / 'full'), summary(d)

@@ -4,7 +4,7 @@ method: the resumed run ends with the uninterrupted run's summary and weights.""
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest, torch
-from test_cli import run, summary
+from test_cli import run, summary, run_killed
 
 SPECS = ['joint', 'dropout', 'ogm_ge', 'ogm', 'opm', 'cggm', 'dimml:duc_start=0:stage2_epochs=1', 'lfm', 'lfm:schedule=learned',
          'mie:stage_epochs=1']
@@ -62,14 +62,7 @@ def test_resume_after_sigkill_is_exact(spec, tmp_path):
     args = ['train', '--dataset', 'synthetic', *_flags(spec), '--epochs', 5, '--seed', 1, '--n-train', 3000, '--no-probes', '--no-progress']
     run(*args, '--out', tmp_path / 'full')
     d = tmp_path / 'killed'
-    p = subprocess.Popen(['mmbalance', *map(str, args), '--out', str(d)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    t0 = time.time()
-    while time.time() - t0 < 300:
-        h = d / 'history.csv'
-        if h.exists() and h.read_text().count('\n') >= 3: break      # two epochs done, the third running
-        time.sleep(0.01)
-    p.send_signal(signal.SIGKILL); p.wait()
-    done = (d / 'history.csv').read_text().count('\n') - 1
+    done = run_killed(args, d)                                        # two epochs done, the third running
     total = summary(tmp_path / 'full')['epochs']
     assert 2 <= done < total and not (d / 'summary.json').exists(), (done, total)
     run('train', '--resume', d, '--no-progress')
