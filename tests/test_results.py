@@ -19,7 +19,8 @@ def committed_runs():
 def test_committed_leaderboard_is_computed_from_the_committed_runs():
     cfg, plan, runs = committed_runs()
     assert cfg['dataset'] == 'avdigits' and cfg['status'] == 'done' and cfg['failed_runs'] == 0 and len(cfg['seeds']) >= 3
-    assert set(METHODS.names()) <= {name for _, name, _ in plan}          # every registered method is in it
+    shipped = {n for n in METHODS.names() if not n.startswith('test_')}    # (other tests register test_* methods in this process)
+    assert shipped <= {name for _, name, _ in plan}                       # every method the package ships is in it
     assert leaderboard_markdown(leaderboard_rows(runs)) in (RES / 'leaderboard.md').read_text()
     for f in ('leaderboard.png', 'curves.png', 'imbalance.png'): assert (RES / f).stat().st_size > 10_000
 
