@@ -85,7 +85,7 @@ def cmd_train(argv):
               mixed_precision=a.mixed_precision, device=a.device, out=a.resume or a.out,
               data_root=a.data_root, dataset_options=_collect(a, dopts), method_options=_collect(a, mopts),
               probes=not a.no_probes, progress=not a.no_progress, resume=a.resume is not None)
-    if int(os.environ.get('RANK', '0')) == 0: _print_summary(s, Path(a.resume or a.out))   # torchrun: rank 0 reports
+    if s is not None: _print_summary(s, Path(a.resume or a.out))   # torchrun: only rank 0 has a summary
 
 def _print_summary(s, out):
     pct = lambda v: '-' if v is None else f'{100*v:.1f}%'

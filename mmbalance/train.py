@@ -69,7 +69,7 @@ def train(dataset:str='synthetic',  # a registered dataset
           return_learner:bool=False,# also return the Learner
           callbacks=()              # extra callbacks for this run (e.g. `ProbeCurve()`)
          ) -> dict:
-    "Train one run and return its summary (also written to `out/summary.json`)."
+    "Train one run and return its summary (also written to `out/summary.json`); under torchrun, ranks other than 0 return None."
     _import_plugins()
     epochs_given = epochs is not None
     if epochs is None: epochs = DEFAULT_EPOCHS.get(dataset, 15)
@@ -111,13 +111,15 @@ def train(dataset:str='synthetic',  # a registered dataset
         t0 = time.perf_counter()
         learn.fit(config['epochs'] + extra)
         train_seconds = time.perf_counter() - t0
-        summary = evaluate_run(learn, config, probes=probes, device=dev)
-        diag = sum(getattr(cb, 'diagnostic_seconds', 0.) for cb in learn.cbs)   # e.g. ProbeCurve's probes: not training time
-        summary['train_seconds'], summary['diagnostic_seconds'] = train_seconds - diag, diag
-        summary['world_size'] = learn.world
-        for cb in cbs:
-            if hasattr(cb, 'summary'): summary.update(cb.summary(learn))
-        if wout is not None: write_json_atomic(wout / 'summary.json', summary)
+        summary = None                                                         # torchrun: only rank 0 evaluates and reports
+        if main:
+            summary = evaluate_run(learn, config, probes=probes, device=dev)
+            diag = sum(getattr(cb, 'diagnostic_seconds', 0.) for cb in learn.cbs)   # e.g. ProbeCurve's probes: not training time
+            summary['train_seconds'], summary['diagnostic_seconds'] = train_seconds - diag, diag
+            summary['world_size'] = learn.world
+            for cb in cbs:
+                if hasattr(cb, 'summary'): summary.update(cb.summary(learn))
+            if wout is not None: write_json_atomic(wout / 'summary.json', summary)
     finally:
         if joined:
             import torch.distributed as dist

@@ -7,6 +7,11 @@ from mmbalance.train import SUMMARY_KEYS
 
 FSDD = Path(os.environ.get('MMBALANCE_DATA', '/nonexistent')) / 'fsdd' / 'recordings'
 
+def refused(tmp_path, *args, msg):
+    "`mmbalance train` on small synthetic data with ARGS exits 2 with MSG in one clear line (no traceback)."
+    p = run('train', '--dataset', 'synthetic', '--n-train', 200, '--out', tmp_path, '--no-progress', *args, check=False)
+    assert p.returncode == 2 and msg in p.stderr and 'Traceback' not in p.stderr, p.stderr
+
 @pytest.mark.skipif(not FSDD.exists(), reason='FSDD not found: set MMBALANCE_DATA (../shared/data here)')
 @pytest.mark.parametrize('method', ['ogm_ge', 'ogm', 'opm'])
 def test_method_runs_on_avdigits(method, tmp_path):
@@ -27,8 +32,7 @@ def test_method_runs_on_avdigits(method, tmp_path):
     (['--method', 'opm', '--rescale', 'twice'], "--rescale: unknown 'twice'"),
 ])
 def test_bad_method_options(args, msg, tmp_path):
-    p = run('train', '--dataset', 'synthetic', '--epochs', 1, '--n-train', 200, '--out', tmp_path, '--no-progress', *args, check=False)
-    assert p.returncode == 2 and msg in p.stderr and 'Traceback' not in p.stderr, p.stderr
+    refused(tmp_path, '--epochs', 1, *args, msg=msg)
 
 @pytest.mark.skipif(not FSDD.exists(), reason='FSDD not found: set MMBALANCE_DATA (../shared/data here)')
 def test_cggm_runs_on_avdigits(tmp_path):
@@ -50,8 +54,7 @@ def test_cggm_three_modalities_and_regression(extra, column, tmp_path):
     (['--fusion', 'film'], 'use --lam 0'),
 ])
 def test_cggm_bad_options(args, msg, tmp_path):
-    p = run('train', '--dataset', 'synthetic', '--method', 'cggm', '--epochs', 1, '--n-train', 200, '--out', tmp_path, '--no-progress', *args, check=False)
-    assert p.returncode == 2 and msg in p.stderr and 'Traceback' not in p.stderr, p.stderr
+    refused(tmp_path, '--method', 'cggm', '--epochs', 1, *args, msg=msg)
 
 @pytest.mark.skipif(not FSDD.exists(), reason='FSDD not found: set MMBALANCE_DATA (../shared/data here)')
 def test_dimml_runs_both_stages_on_avdigits(tmp_path):
@@ -70,8 +73,7 @@ def test_dimml_runs_both_stages_on_avdigits(tmp_path):
     (['--task', 'regression'], 'DI-MML needs a classification task'),
 ])
 def test_dimml_bad_options(args, msg, tmp_path):
-    p = run('train', '--dataset', 'synthetic', '--method', 'dimml', '--n-train', 200, '--out', tmp_path, '--no-progress', *args, check=False)
-    assert p.returncode == 2 and msg in p.stderr and 'Traceback' not in p.stderr, p.stderr
+    refused(tmp_path, '--method', 'dimml', *args, msg=msg)
 
 @pytest.mark.skipif(not FSDD.exists(), reason='FSDD not found: set MMBALANCE_DATA (../shared/data here)')
 @pytest.mark.parametrize('extra', [[], ['--schedule', 'learned'], ['--schedule', 'learned', '--hypergrad', 'simplified']])
@@ -88,8 +90,7 @@ def test_lfm_runs_on_avdigits(extra, tmp_path):
     (['--schedule', 'cosine'], "--schedule: unknown 'cosine'"),
 ])
 def test_lfm_bad_options(args, msg, tmp_path):
-    p = run('train', '--dataset', 'synthetic', '--method', 'lfm', '--epochs', 1, '--n-train', 200, '--out', tmp_path, '--no-progress', *args, check=False)
-    assert p.returncode == 2 and msg in p.stderr and 'Traceback' not in p.stderr, p.stderr
+    refused(tmp_path, '--method', 'lfm', '--epochs', 1, *args, msg=msg)
 
 @pytest.mark.skipif(not FSDD.exists(), reason='FSDD not found: set MMBALANCE_DATA (../shared/data here)')
 def test_mie_runs_on_avdigits(tmp_path):
@@ -109,5 +110,4 @@ def test_mie_runs_on_avdigits(tmp_path):
     (['--task', 'regression'], 'MIE needs a classification task'),
 ])
 def test_mie_bad_options(args, msg, tmp_path):
-    p = run('train', '--dataset', 'synthetic', '--method', 'mie', '--epochs', 1, '--n-train', 200, '--out', tmp_path, '--no-progress', *args, check=False)
-    assert p.returncode == 2 and msg in p.stderr and 'Traceback' not in p.stderr, p.stderr
+    refused(tmp_path, '--method', 'mie', '--epochs', 1, *args, msg=msg)
