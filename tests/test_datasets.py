@@ -195,6 +195,37 @@ def test_ucf_and_food_bad_input(tmp_path, capsys):
     rc, _, e = cli(capsys, 'prepare', 'food101', '--raw', food, '--out', tmp_path / 'f', '--no-progress')
     assert rc == 2 and '1 clip(s) listed in the split files are absent on disk, e.g. test/waffles/waffles_test1.jpg' in e
 
+@pytest.mark.parametrize('name,make,other,compare', [
+    ('kinetics_sounds', lambda r: make_ks_fixture(r, layout='igm'), make_ks_fixture, ('visual',)),
+    ('food101', lambda r: make_food101_fixture(r, layout='cggm'), make_food101_fixture, ('visual', 'text')),
+])
+def test_second_official_layouts(tmp_path, capsys, name, make, other, compare):
+    "IGM's Kinetics-Sounds csv/wav layout and CGGM's Food-101 JSON prepare to the same arrays as the main layouts, and train."
+    meta, err = prepare(capsys, name, make(tmp_path / 'raw'), tmp_path / 'data' / name)
+    ref, _ = prepare(capsys, name, other(tmp_path / 'raw_ref'), tmp_path / 'ref')
+    assert meta['n_failed'] == 0 and meta['official_sizes'] == ref['official_sizes'], err
+    for m in compare: assert np.array_equal(np.load(tmp_path / 'data' / name / f'{m}.npy'), np.load(tmp_path / 'ref' / f'{m}.npy')), m
+    assert np.array_equal(np.load(tmp_path / 'data' / name / 'labels.npy'), np.load(tmp_path / 'ref' / 'labels.npy'))
+    train_one(capsys, name, tmp_path / 'data', 'joint', tmp_path / 'run')
+
+def test_second_layouts_bad_input(tmp_path, capsys):
+    food = make_food101_fixture(tmp_path / 'food', layout='cggm')
+    items = json.loads((food / 'train.json').read_text())
+    (food / 'dev.json').write_text(json.dumps(items[:2]))   # CGGM's dev.json becomes the official validation split
+    meta, err = prepare(capsys, 'food101', food, tmp_path / 'dev')
+    assert meta['official_sizes'] == dict(train=12, valid=2, test=6), err
+    del items[2]['text_tokens']
+    (food / 'train.json').write_text(json.dumps(items))
+    rc, _, e = cli(capsys, 'prepare', 'food101', '--raw', food, '--out', tmp_path / 'f', '--no-progress')
+    assert rc == 2 and "train.json, entry 2: expected the fields id, img_path, text_tokens, label; got ['id', 'img_path', 'label']" in e
+    (food / 'test.json').unlink()
+    rc, _, e = cli(capsys, 'prepare', 'food101', '--raw', food, '--out', tmp_path / 'f', '--no-progress')
+    assert rc == 2 and 'test.json does not' in e
+    ks = make_ks_fixture(tmp_path / 'ks', layout='igm')
+    with open(ks / 'annotations' / 'test.csv', 'a') as f: f.write('9,zz_000000_000010\n')
+    rc, _, e = cli(capsys, 'prepare', 'kinetics_sounds', '--raw', ks, '--out', tmp_path / 'k', '--no-progress')
+    assert rc == 2 and 'test.csv, line 8: 2 fields, while the header has 3' in e
+
 def test_prepared_dataset_resume_is_exact(tmp_path, capsys):
     "The random crops and frame choices of a prepared dataset continue where they stopped: a resumed run equals an uninterrupted one."
     import torch

@@ -205,9 +205,13 @@ def _ks_split_rows(raw, train_list, test_list):
                                 ('test', test_list, ('my_test.txt', 'test.txt', 'ks_test_overlap.txt', 'test.csv'))):
         f = Path(given) if given else find_split_file(raw, names, ('', 'annotations', 'data/KineticSound'),
                                                       f"Kinetics-Sounds {split} split file (or KS_train_val.json; pass --{split}-list FILE)")
+        cols = None   # (key column, label column) when the file has a header naming them (IGM's pandas csv: youtube_id,label)
         for fields, where in read_rows(f):
-            if where.endswith('line 1') and fields[-1].lower() in ('label', 'class', 'classidx'): continue
-            rows.append((fields[0], fields[-1], split, where))
+            low = [x.lower() for x in fields]
+            if cols is None and where.endswith('line 1') and low[-1] in ('label', 'class', 'classidx'):
+                cols = (low.index('youtube_id') if 'youtube_id' in low else 0, len(low) - 1, len(low)); continue
+            if cols and len(fields) != cols[2]: raise MMBalanceError(f"{where}: {len(fields)} fields, while the header has {cols[2]}")
+            rows.append((fields[cols[0]], fields[cols[1]], split, where) if cols else (fields[0], fields[-1], split, where))
     return rows
 
 @PREPARERS.register('kinetics_sounds', help=dict(**PREP_HELP, train_list='training list (default: my_train.txt, train.txt, ... in RAW or RAW/annotations)',
@@ -232,22 +236,34 @@ def kinetics_sounds(frames:int=3, image_size:int=0, valid_from:str='auto', valid
     return av_dataset('kinetics_sounds', 'Kinetics-Sounds', data_root, seed, frames, image_size, valid_from, valid_fraction, split_seed)
 
 # %% ../../nbs/01d_data.av.ipynb #0030
-def make_ks_fixture(root, classes=(0, 7, 25), train_per_class:int=4, test_per_class:int=2, image_size:int=32, seed:int=0) -> Path:
-    "A tiny Kinetics-Sounds copy in the OGM-GE layout (fbank .npy audio, frame_0000k.jpg folders); returns `root`."
+def make_ks_fixture(root, classes=(0, 7, 25), train_per_class:int=4, test_per_class:int=2, image_size:int=32, seed:int=0,
+                    layout:str='ogm_ge') -> Path:
+    """A tiny Kinetics-Sounds copy; returns `root`. `layout='ogm_ge'`: my_{train,test}.txt, fbank .npy audio, frame_0000k.jpg
+    folders. `'igm'` (IGM / MLA code): annotations/{train,test,weight}.csv written by pandas (index column, youtube_id,label
+    with class names), {split}_wav/<id>.wav and {split}_img/Image-01-FPS/<id>/ frame folders."""
+    if layout not in ('ogm_ge', 'igm'): raise ValueError(f"layout must be 'ogm_ge' or 'igm', got {layout!r}")
     root, rng = Path(root), np.random.default_rng(seed)
-    (root / 'audio_spec').mkdir(parents=True, exist_ok=True)
     for split, per in (('train', train_per_class), ('test', test_per_class)):
         rows = []
         for c in classes:
             for i in range(per):
                 key = f"{'ks' + str(c) + split[:2] + str(i):_<11}_{10 * i:06d}_{10 * i + 10:06d}"
-                np.save(root / 'audio_spec' / f'{key}.npy', AUDIO_RECIPES['fbank_1024'][0](fixture_tone(c % 6, 0.5, 16000, rng), 16000).astype(np.float32))
-                for k in range(1, 5 + (i * 3) % 7): write_image(root / 'visual' / key / ('frame_0000' + str(k) + '.jpg'), fixture_image(c % 6, image_size, rng))
-                rows.append(f"{key},10,{c}")
-        (root / f'my_{split}.txt').write_text('\n'.join(rows) + '\n')
+                tone = fixture_tone(c % 6, 0.5, 16000, rng)
+                if layout == 'igm': write_wav(root / f'{split}_wav' / f'{key}.wav', tone, 16000)
+                else:
+                    (root / 'audio_spec').mkdir(parents=True, exist_ok=True)
+                    np.save(root / 'audio_spec' / f'{key}.npy', AUDIO_RECIPES['fbank_1024'][0](tone, 16000).astype(np.float32))
+                frames = root / (f'{split}_img/Image-01-FPS' if layout == 'igm' else 'visual') / key
+                for k in range(1, 5 + (i * 3) % 7): write_image(frames / ('frame_0000' + str(k) + '.jpg'), fixture_image(c % 6, image_size, rng))
+                rows.append(f"{len(rows)},{key},{KS_CLASSES[c].replace('_', ' ')}" if layout == 'igm' else f"{key},10,{c}")
+        if layout == 'igm':
+            (root / 'annotations').mkdir(parents=True, exist_ok=True)
+            (root / 'annotations' / f'{split}.csv').write_text(',youtube_id,label\n' + '\n'.join(rows) + '\n')
+            if split == 'train': (root / 'annotations' / 'weight.csv').write_text(',youtube_id,label\n' + '\n'.join(rows) + '\n')  # read by IGM, unused
+        else: (root / f'my_{split}.txt').write_text('\n'.join(rows) + '\n')
     return root
 
-# %% ../../nbs/01d_data.av.ipynb #0035
+# %% ../../nbs/01d_data.av.ipynb #0037
 AVE_CLASSES = ('Church bell', 'Male speech, man speaking', 'Bark', 'Fixed-wing aircraft, airplane', 'Race car, auto racing',
                'Female speech, woman speaking', 'Helicopter', 'Violin, fiddle', 'Flute', 'Ukulele', 'Frying (food)', 'Truck', 'Shofar',
                'Motorcycle', 'Acoustic guitar', 'Train horn', 'Clock', 'Banjo', 'Goat', 'Baby cry, infant cry', 'Bus', 'Chainsaw', 'Cat',
@@ -280,7 +296,7 @@ def ave(frames:int=3, image_size:int=0, valid_from:str='auto', valid_fraction:fl
     "AVE (28 audio-visual events): event spectrogram + 3 frames, with the official validation split."
     return av_dataset('ave', 'AVE', data_root, seed, frames, image_size, valid_from, valid_fraction, split_seed)
 
-# %% ../../nbs/01d_data.av.ipynb #0037
+# %% ../../nbs/01d_data.av.ipynb #0039
 def make_ave_fixture(root, classes=(0, 2, 22), train_per_class:int=4, other_per_class:int=1, image_size:int=32, video:bool=True, seed:int=0) -> Path:
     "A tiny AVE copy in the PMR layout (Audio-1004-SE .pkl, Image-01-FPS-SE frames, '&' split files); returns `root`."
     import pickle
@@ -302,7 +318,7 @@ def make_ave_fixture(root, classes=(0, 2, 22), train_per_class:int=4, other_per_
         (root / name).write_text('\n'.join(lines) + '\n')
     return root
 
-# %% ../../nbs/01d_data.av.ipynb #0040
+# %% ../../nbs/01d_data.av.ipynb #0042
 @PREPARERS.register('vggsound', help=dict(**PREP_HELP, csv_file='the split file (default: vggsound.csv in RAW, RAW/data/VGGSound or RAW/metadata)'))
 def prepare_vggsound(raw, out, audio_recipe:str='auto', image_size:int=224, max_frames:int=10, min_frames:int=4, csv_file:str='',
                      workers:int=1, progress:bool=True, keep_work:bool=False, skip_missing:bool=False) -> dict:
@@ -336,7 +352,7 @@ def vggsound(frames:int=3, image_size:int=0, audio_frames:int=-1, valid_from:str
     return av_dataset('vggsound', 'VGGSound', data_root, seed, frames, image_size, valid_from, valid_fraction, split_seed,
                       audio_frames=626 if audio_frames == -1 else audio_frames)
 
-# %% ../../nbs/01d_data.av.ipynb #0041
+# %% ../../nbs/01d_data.av.ipynb #0043
 def make_vggsound_fixture(root, labels=('dog barking', 'playing bass guitar', 'vehicle horn, car horn, honking'),
                           train_per_class:int=4, test_per_class:int=2, image_size:int=32, seed:int=0) -> Path:
     "A tiny VGGSound copy in the OGM-GE layout (vggsound.csv, 16 kHz wavs, Image-01-FPS/<key>.mp4/ folders); returns `root`."
@@ -353,7 +369,7 @@ def make_vggsound_fixture(root, labels=('dog barking', 'playing bass guitar', 'v
     with open(root / 'vggsound.csv', 'w', newline='') as f: csv.writer(f).writerows(rows)
     return root
 
-# %% ../../nbs/01d_data.av.ipynb #0044
+# %% ../../nbs/01d_data.av.ipynb #0046
 REFERENCE_CONFIGS = {
     'cremad_joint_cvpr_code': dict(dataset='cremad', method='joint', encoder='resnet18', optimizer='sgd', lr=1e-3, batch_size=64, epochs=100,
                                    target='OGM-GE CVPR 2022 Table 2 (as quoted in issues): concat 51.7 (Acc %); released checkpoint 59.81'),

@@ -105,32 +105,57 @@ def process_food(clip:Clip, cfg:dict) -> dict:
     "{'visual': (1, 3, S, S) uint8, 'text': (D,) float16} of one Food-101 page."
     return dict(visual=read_image(clip.sources['visual'], cfg['image_size'])[None], text=np.asarray(clip.extra['text_features'], np.float16))
 
+def _food_rows_csv(raw, split):
+    "(key, label name, image path, caption, feature lookup names, where) from BalanceMM's texts/<split>_titles.csv."
+    f = find_split_file(raw, f'{split}_titles.csv', ('texts', ''),
+                        f"Food-101 {split} caption file (or CGGM's {split}.json: a list of id, img_path, text_tokens, label)")
+    with open(f, newline='', encoding='utf-8-sig') as fh:
+        reader = csv.DictReader(fh)
+        need = {'text', 'label', 'Image_path'}
+        if not need <= set(reader.fieldnames or []): raise MMBalanceError(f"{f}: expected the columns text, label, Image_path; got {reader.fieldnames}")
+        for n, row in enumerate(reader, 2):
+            yield (f"{split}/{row['label']}/{row['Image_path']}", row['label'], raw / 'images' / split / row['label'] / row['Image_path'],
+                   clean_caption(row['text']), (row['Image_path'],), f"{f}, line {n}")
+
+def _food_rows_json(f, split):
+    "The same rows from CGGM's <split>.json: a list of {id, img_path (relative to the root), text_tokens, label}."
+    try: items = json.loads(f.read_text(encoding='utf-8'))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise MMBalanceError(f"{f}: not valid JSON ({e})") from None
+    if not isinstance(items, list): raise MMBalanceError(f"{f}: expected a list of {{id, img_path, text_tokens, label}} entries, got {type(items).__name__}")
+    for n, it in enumerate(items):
+        where = f"{f}, entry {n}"
+        if not isinstance(it, dict) or not {'img_path', 'text_tokens', 'label'} <= set(it):
+            raise MMBalanceError(f"{where}: expected the fields id, img_path, text_tokens, label; got {sorted(it) if isinstance(it, dict) else type(it).__name__}")
+        toks = it['text_tokens']
+        if not isinstance(toks, list): raise MMBalanceError(f"{where}: text_tokens must be a list of words, got {type(toks).__name__}")
+        img = str(it['img_path'])
+        yield (f"{split}/{it.get('id', img)}", str(it['label']), f.parent / img, ' '.join(map(str, toks)), (img, Path(img).name), where)
+
 @PREPARERS.register('food101', help=dict(image_size=PREP_HELP['image_size'], text_dim='size of the hashed bag-of-words text features',
-                                         text_features='a pickle/.pt/.npz dict from image file name to your own text feature vector (replaces hashing)'))
+                                         text_features='a pickle/.pt/.npz dict from image file name (or JSON img_path) to your own text feature vector (replaces hashing)'))
 def prepare_food101(raw, out, image_size:int=224, text_dim:int=2048, text_features:str='',
                     workers:int=1, progress:bool=True, keep_work:bool=False, skip_missing:bool=False) -> dict:
-    "UPMC Food-101 in BalanceMM's layout: texts/{train,test}_titles.csv and images/{train,test}/<label>/<file>."
+    "UPMC Food-101 in BalanceMM's layout (texts/{train,test}_titles.csv, images/{train,test}/<label>/<file>) or CGGM's ({train,dev,test}.json)."
     raw = Path(raw)
     if image_size < 8: raise MMBalanceError(f"--image-size must be at least 8 pixels, got {image_size}")
     if text_dim < 1: raise MMBalanceError(f"--text-dim must be positive, got {text_dim}")
     given = _load_text_features(text_features) if text_features else None
+    csv_layout = any((raw / d / 'train_titles.csv').is_file() for d in ('texts', ''))
+    if not csv_layout and (raw / 'train.json').is_file():   # CGGM: dev.json, where present, is the official validation split
+        splits = [(s, _food_rows_json(raw / f'{j}.json', s)) for s, j in (('train', 'train'), ('valid', 'dev'), ('test', 'test'))
+                  if s != 'valid' or (raw / 'dev.json').is_file()]
+        if not (raw / 'test.json').is_file(): raise MMBalanceError(f"Food-101 test split not found: {raw / 'train.json'} exists but {raw / 'test.json'} does not")
+    else: splits = [(s, _food_rows_csv(raw, s)) for s in ('train', 'test')]
     clips = []
-    for split in ('train', 'test'):
-        f = find_split_file(raw, f'{split}_titles.csv', ('texts', ''), f"Food-101 {split} caption file")
-        with open(f, newline='', encoding='utf-8-sig') as fh:
-            reader = csv.DictReader(fh)
-            need = {'text', 'label', 'Image_path'}
-            if not need <= set(reader.fieldnames or []): raise MMBalanceError(f"{f}: expected the columns text, label, Image_path; got {reader.fieldnames}")
-            for n, row in enumerate(reader, 2):
-                where = f"{f}, line {n}"
-                label = _label_index(row['label'], FOOD101_CLASSES, where, 'Food-101')
-                text = clean_caption(row['text'])
-                if given is not None:
-                    if row['Image_path'] not in given: raise MMBalanceError(f"--text-features: no vector for {row['Image_path']!r} ({where})")
-                    feats = given[row['Image_path']]
-                else: feats = hashed_text_features(text, text_dim)
-                clips.append(Clip(f"{split}/{row['label']}/{row['Image_path']}", label, split,
-                                  dict(visual=raw / 'images' / split / row['label'] / row['Image_path']), dict(text_features=feats)))
+    for split, rows in splits:
+        for key, label_name, image, text, names, where in rows:
+            label = _label_index(label_name, FOOD101_CLASSES, where, 'Food-101')
+            if given is not None:
+                name = next((n for n in names if n in given), None)
+                if name is None: raise MMBalanceError(f"--text-features: no vector for {names[0]!r} ({where})")
+                feats = given[name]
+            else: feats = hashed_text_features(text, text_dim)
+            clips.append(Clip(key, label, split, dict(visual=image), dict(text_features=feats)))
     ok, missing = check_present(clips, f"Food-101 in {raw}", skip_missing)
     cfg = dict(image_size=image_size, text=f'file:{Path(text_features).name}' if text_features else f'hashing:{text_dim}')
     return prepare_clips('food101', ok, process_food, out, cfg, list(FOOD101_CLASSES), ragged=('visual',), failed=missing, workers=workers,
@@ -150,8 +175,9 @@ def food101(image_size:int=0, valid_from:str='auto', valid_fraction:float=0.1, s
 
 # %% ../../nbs/01f_data.features.ipynb #0011
 def make_food101_fixture(root, classes=('apple_pie', 'cheese_plate', 'waffles'), train_per_class:int=4, test_per_class:int=2,
-                         image_size:int=32, seed:int=0) -> Path:
-    "A tiny UPMC Food-101 copy in BalanceMM's layout; returns `root`."
+                         image_size:int=32, seed:int=0, layout:str='balancemm') -> Path:
+    "A tiny UPMC Food-101 copy in BalanceMM's layout (`layout='balancemm'`) or CGGM's JSON one (`'cggm'`); returns `root`."
+    if layout not in ('balancemm', 'cggm'): raise ValueError(f"layout must be 'balancemm' or 'cggm', got {layout!r}")
     root, rng = Path(root), np.random.default_rng(seed)
     words = {c: c.split('_') + ['recipe'] for c in classes}
     for split, per in (('train', train_per_class), ('test', test_per_class)):
@@ -161,12 +187,17 @@ def make_food101_fixture(root, classes=('apple_pie', 'cheese_plate', 'waffles'),
                 name = f"{cls}_{split}{i}.jpg"
                 write_image(root / 'images' / split / cls / name, fixture_image(c, image_size, rng))
                 rows.append(dict(text=f"RT Best {' '.join(words[cls])} #{i} http://example.com/{i}", label=cls, Image_path=name))
+        if layout == 'cggm':
+            items = [dict(id=f"{r['label']}_{split}_{k}", img_path=f"images/{split}/{r['label']}/{r['Image_path']}",
+                          text_tokens=clean_caption(r['text']).lower().split(), label=r['label']) for k, r in enumerate(rows)]
+            (root / f'{split}.json').write_text(json.dumps(items))
+            continue
         (root / 'texts').mkdir(parents=True, exist_ok=True)
         with open(root / 'texts' / f'{split}_titles.csv', 'w', newline='') as f:
             w = csv.DictWriter(f, ['text', 'label', 'Image_path']); w.writeheader(); w.writerows(rows)
     return root
 
-# %% ../../nbs/01f_data.features.ipynb #0016
+# %% ../../nbs/01f_data.features.ipynb #0018
 MULT_FILES = dict(mosi=('mosi_data.pkl', 'mosi_data_noalign.pkl'), mosei=('mosei_senti_data.pkl', 'mosei_senti_data_noalign.pkl'))
 MULT_MODALITIES = dict(text='text', audio='audio', vision='visual')
 LABEL_MODES = ('regression', 'binary')
@@ -235,7 +266,7 @@ def mosei(labels:str='binary', pooling:str='mean', valid_from:str='auto', valid_
     "CMU-MOSEI: text (GloVe), audio (COVAREP) and visual (Facet) features; binary sentiment (BalanceMM) or regression."
     return mult_dataset('mosei', data_root, labels, pooling, valid_from, valid_fraction, split_seed, seed)
 
-# %% ../../nbs/01f_data.features.ipynb #0017
+# %% ../../nbs/01f_data.features.ipynb #0019
 def make_mult_fixture(root, name:str='mosi', sizes=(16, 6, 6), steps:int=8, dims=None, seed:int=0) -> Path:
     "A tiny MulT-style pickle (`mosi_data.pkl` or `mosei_senti_data.pkl`) whose features carry the sentiment; returns `root`."
     root, rng = Path(root), np.random.default_rng(seed)
@@ -251,7 +282,7 @@ def make_mult_fixture(root, name:str='mosi', sizes=(16, 6, 6), steps:int=8, dims
     with open(root / MULT_FILES[name][0], 'wb') as f: pickle.dump(d, f)
     return root
 
-# %% ../../nbs/01f_data.features.ipynb #0020
+# %% ../../nbs/01f_data.features.ipynb #0022
 IEMOCAP_CLASSES = ('class_0', 'class_1', 'class_2', 'class_3')   # the one-hot columns of the release's target files
 IEMOCAP_FILES = dict(audio=('A', 'comparE.h5', 350), visual=('V', 'denseface.h5', 50), text=('L', 'bert_large.h5', 22))
 
@@ -314,7 +345,7 @@ def iemocap(pooling:str='mean', valid_from:str='auto', valid_fraction:float=0.1,
     return prepared_mmdata('iemocap', store, lambda m, rows, train, g: SequenceColumn(store.array(m), rows, pooling), seed, valid_from,
                            valid_fraction, split_seed, modalities=('audio', 'visual', 'text'), info=dict(pooling=pooling))
 
-# %% ../../nbs/01f_data.features.ipynb #0021
+# %% ../../nbs/01f_data.features.ipynb #0023
 def make_iemocap_fixture(root, sizes=(16, 4, 8), fold:int=1, seed:int=0) -> Path:
     "A tiny IEMOCAP copy in the MMIN layout (h5 features keyed by utterance, one-hot targets); returns `root`."
     h5py, root, rng = _h5py(), Path(root), np.random.default_rng(seed)
@@ -334,7 +365,7 @@ def make_iemocap_fixture(root, sizes=(16, 4, 8), fold:int=1, seed:int=0) -> Path
                 for nm, y in items: h[nm] = (rng.normal(0, 1, (int(rng.integers(3, 9)), dim)) + y).astype(np.float32)
     return root
 
-# %% ../../nbs/01f_data.features.ipynb #0024
+# %% ../../nbs/01f_data.features.ipynb #0026
 REFERENCE_CONFIGS = {
     'food101_joint_benchmark': dict(dataset='food101', method='joint', optimizer='adamw', lr=1e-3, batch_size=128, epochs=30,
                                     target='BalanceBenchmark (BERT + ResNet): FOOD-101 baseline 91.65 Acc / 91.60 F1'),
