@@ -314,10 +314,10 @@ def plot_curves(curves:dict, modalities:list, axs=None, title:str=''):
     "Per-epoch fused validation accuracy and each modality's probe, one line per method (mean over seeds)."
     import matplotlib.pyplot as plt
     keys = ['val_acc'] + [f'probe_val_{m}' for m in modalities]
-    axs = axs if axs is not None else plt.subplots(1, len(keys), figsize=(5.5 * len(keys), 3.8))[1]
+    axs = axs if axs is not None else plt.subplots(1, len(keys), figsize=(5.5 * len(keys), 3.8), squeeze=False)[1][0]
     for j, k in enumerate(keys):
         for i, (label, c) in enumerate(curves.items()):
-            if k in c: axs[j].plot(*c[k], color=f'C{i % 10}', ls=['-', '--', ':'][i // 10 % 3], marker='.', ms=3, label=label)
+            if k in c: axs[j].plot(*c[k], **_line_style(i), label=label)
         axs[j].set_title(f"{title}: {'fused validation accuracy' if k == 'val_acc' else k[len('probe_val_'):] + ' probe (validation)'}")
         axs[j].set_xlabel('epoch'); axs[j].grid(alpha=.3)
     axs[0].legend(fontsize=7, loc='lower right')
@@ -326,12 +326,16 @@ def plot_curves(curves:dict, modalities:list, axs=None, title:str=''):
 def plot_imbalance_curves(curves:dict, ax=None, title:str=''):
     "The imbalance ratio per epoch, one line per method (mean over seeds, log scale)."
     import matplotlib.pyplot as plt
-    ax = ax or plt.subplots(figsize=(7, 3.8))[1]
+    ax = ax or plt.subplots(figsize=(8, 3.8))[1]
     for i, (label, c) in enumerate(curves.items()):
-        if 'imbalance_ratio' in c: ax.plot(*c['imbalance_ratio'], color=f'C{i % 10}', ls=['-', '--', ':'][i // 10 % 3], marker='.', ms=3, label=label)
+        if 'imbalance_ratio' in c: ax.plot(*c['imbalance_ratio'], **_line_style(i), label=label)
     ax.set_yscale('log'); ax.axhline(1, color='grey', lw=.5); ax.set_xlabel('epoch'); ax.grid(alpha=.3)
     ax.set_title(f'{title}: imbalance ratio (largest / smallest modality score; 1 = balanced)'); ax.legend(fontsize=7)
     return ax
+
+def _line_style(i:int) -> dict:
+    "The i-th method's line: 10 colours, then dashed and dotted."
+    return dict(color=f'C{i % 10}', ls=['-', '--', ':'][i // 10 % 3], marker='.', ms=3)
 
 def _write_plots(rows, runs, out, dataset, plan, seeds):
     import matplotlib; matplotlib.use('Agg', force=False)
@@ -340,13 +344,9 @@ def _write_plots(rows, runs, out, dataset, plan, seeds):
     curves = mean_curves(out, list(runs), seeds, ['val_acc', 'imbalance_ratio'] + [f'probe_val_{m}' for m in mods])
     def save(name, fig):
         fig.tight_layout(); atomic_write(out / name, lambda t: fig.savefig(t, format='png', dpi=100)); plt.close(fig)
-    fig, axs = plt.subplots(1, 3, figsize=(17, 0.42 * len(rows) + 2), gridspec_kw=dict(width_ratios=[1, 1, 1.4]))
-    plot_bench(rows, axs, dataset); save('leaderboard.png', fig)
-    if any('val_acc' in c for c in curves.values()):
-        fig, axs = plt.subplots(1, 1 + len(mods), figsize=(5.5 * (1 + len(mods)), 3.8), squeeze=False)
-        plot_curves(curves, mods, axs[0], dataset); save('curves.png', fig)
-    if any('imbalance_ratio' in c for c in curves.values()):
-        fig, ax = plt.subplots(figsize=(8, 3.8)); plot_imbalance_curves(curves, ax, dataset); save('imbalance.png', fig)
+    save('leaderboard.png', plot_bench(rows, title=dataset)[0].figure)
+    if any('val_acc' in c for c in curves.values()): save('curves.png', plot_curves(curves, mods, title=dataset)[0].figure)
+    if any('imbalance_ratio' in c for c in curves.values()): save('imbalance.png', plot_imbalance_curves(curves, title=dataset).figure)
 
 # %% ../nbs/20_bench.ipynb #0025
 def explorer_rows(rows:list, methods, metric:str) -> list:

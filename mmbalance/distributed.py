@@ -100,14 +100,10 @@ def safe_extract(archive, dest, members=None) -> list:
 
 # %% ../nbs/22_distributed.ipynb #0016
 class RankLog:
-    "Callback: every process writes the per-epoch values of `keys` it computed to `<folder>/rank<r>.json` (for checking ranks agree)."
-    order, name = 60, 'RankLog'
+    "Callback (the learner takes any object with event methods): every process writes the per-epoch values of `keys` it computed to `<folder>/rank<r>.json` (for checking ranks agree)."
+    order = 60
     def __init__(self, folder, keys=('coef_', 'ratio_', 'q_', 'B_', 'alpha', 'gm_min_factor'), exclude=('_seconds',)):
         self.folder, self.keys, self.exclude = Path(folder), keys, exclude
-    def setup(self, learn): pass
-    def trainable_modules(self): return []
-    def state_dict(self): return {}
-    def load_state_dict(self, st): pass
     def after_fit(self, learn):
         import json
         rows = [{k: v for k, v in r.items() if k == 'epoch' or (any(k.startswith(p) for p in self.keys) and not any(e in k for e in self.exclude))}

@@ -414,16 +414,21 @@ def state_dict(self) -> dict:
                 epoch=self.epoch, step_count=self.step_count, history=self.history, epochs=self.epochs,
                 best_epoch=getattr(self, 'best_epoch', None), rng=_rng_state(self.generator),
                 data_rng=[g.get_state() for g in _data_generators(self.data)],
-                cbs=dict(zip(_cb_keys(self.cbs), [cb.state_dict() for cb in self.cbs])))
+                cbs=dict(zip(_cb_keys(self.cbs), [_cb_state(cb) for cb in self.cbs])))
 
 def _data_generators(data) -> list:
     "Random generators held by the training split's columns (e.g. random crops of prepared datasets), in a fixed order."
     return [g for k in sorted(data.splits['train']) if isinstance(g := getattr(data.splits['train'][k], 'generator', None), torch.Generator)]
 
+def _cb_state(cb) -> dict:
+    "A callback's state for the checkpoint: any object with event methods is a callback; one without `state_dict` has none."
+    return cb.state_dict() if hasattr(cb, 'state_dict') else {}
+
 def _cb_keys(cbs):
     "Stable keys for callbacks: class name, numbered when a class appears more than once."
     seen = {}
-    def key(cb): seen[cb.name] = seen.get(cb.name, -1) + 1; return f'{cb.name}#{seen[cb.name]}'
+    def key(cb):
+        n = getattr(cb, 'name', type(cb).__name__); seen[n] = seen.get(n, -1) + 1; return f'{n}#{seen[n]}'
     return [key(cb) for cb in cbs]
 
 @patch_to(Learner)
@@ -453,8 +458,9 @@ def load_checkpoint(self, path, epochs:int=None):
     if missing := stateful - set(keys):
         raise MMBalanceError(f"--resume: checkpoint {path} holds state of {sorted(missing)}, which this run lacks (was it another method?)")
     for k, cb in zip(keys, self.cbs):
-        if k in saved: cb.load_state_dict(saved[k])
-        elif cb.state_dict(): raise MMBalanceError(f"--resume: checkpoint {path} has no state for {k} (was it another method?)")
+        if k in saved:
+            if hasattr(cb, 'load_state_dict'): cb.load_state_dict(saved[k])
+        elif _cb_state(cb): raise MMBalanceError(f"--resume: checkpoint {path} has no state for {k} (was it another method?)")
     _set_rng_state(st['rng'], self.generator)
     for g, state in zip(_data_generators(self.data), st.get('data_rng', [])): g.set_state(state)
     return self

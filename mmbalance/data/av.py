@@ -13,14 +13,12 @@ from .core import *
 from .prepared import *
 
 # %% auto #0
-__all__ = ['AV_RUN', 'AV_HELP', 'PREP_HELP', 'CREMAD_CLASSES', 'KS_CLASSES', 'AVE_CLASSES', 'REFERENCE_CONFIGS', 'process_av',
-           'prepare_av', 'av_dataset', 'read_rows', 'prepare_cremad', 'cremad', 'make_cremad_fixture', 'show_sample',
+__all__ = ['AV_HELP', 'PREP_HELP', 'CREMAD_CLASSES', 'KS_CLASSES', 'AVE_CLASSES', 'REFERENCE_CONFIGS', 'process_av', 'prepare_av',
+           'av_dataset', 'read_rows', 'prepare_cremad', 'cremad', 'make_cremad_fixture', 'show_sample',
            'prepare_kinetics_sounds', 'kinetics_sounds', 'make_ks_fixture', 'prepare_ave', 'ave', 'make_ave_fixture',
            'prepare_vggsound', 'vggsound', 'make_vggsound_fixture']
 
 # %% ../../nbs/01d_data.av.ipynb #0007
-AV_RUN = ('workers', 'progress', 'keep_work', 'skip_missing')
-
 def process_av(clip:Clip, cfg:dict) -> dict:
     "{'audio': (F, T) float16, 'visual': (n, 3, S, S) uint8} of one audio-visual clip."
     seg, out = clip.extra.get('segment'), {}
@@ -28,13 +26,7 @@ def process_av(clip:Clip, cfg:dict) -> dict:
     if a.suffix in SPECTROGRAM_EXTS and cfg['audio_recipe'] == 'auto': s = read_spectrogram_file(a)
     else: s = audio_spectrogram(a, cfg['wav_recipe'] if cfg['audio_recipe'] == 'auto' else cfg['audio_recipe'], seg)
     out['audio'] = s.astype(np.float16)
-    v = Path(clip.sources['visual'])
-    if v.is_dir(): fr = load_frames(v, cfg['image_size'], cfg['min_frames'], cfg['max_frames'])
-    else:
-        fr = video_frames_1fps(v, cfg['image_size'], seg)
-        if len(fr) < cfg['min_frames']: raise MMBalanceError(f"video {v} gives {len(fr)} frame(s) at 1 fps; at least {cfg['min_frames']} are needed")
-        fr = fr[even_indices(len(fr), cfg['max_frames'])]
-    out['visual'] = fr
+    out['visual'] = clip_frames(clip.sources['visual'], cfg['image_size'], cfg['min_frames'], cfg['max_frames'], seg)
     return out
 
 def prepare_av(name:str, title:str, raw, out, clips:list, classes:list, wav_recipe:str, audio_recipe:str, image_size:int,
@@ -43,8 +35,7 @@ def prepare_av(name:str, title:str, raw, out, clips:list, classes:list, wav_reci
     "Check the options and the clips' files, then `prepare_clips` with `process_av`."
     if audio_recipe != 'auto' and audio_recipe not in AUDIO_RECIPES:
         raise MMBalanceError(f"--audio-recipe: unknown {audio_recipe!r}; valid: auto, {', '.join(AUDIO_RECIPES)}")
-    if image_size < 8: raise MMBalanceError(f"--image-size must be at least 8 pixels, got {image_size}")
-    if not 1 <= min_frames <= max_frames: raise MMBalanceError(f"--min-frames ({min_frames}) must be at least 1 and at most --max-frames ({max_frames})")
+    check_prepare_options(image_size, min_frames, max_frames)
     ok, missing = check_present(clips, f"{title} in {raw}", skip_missing)
     cfg = dict(audio_recipe=audio_recipe, wav_recipe=wav_recipe, image_size=image_size, max_frames=max_frames, min_frames=min_frames)
     return prepare_clips(name, ok, process_av, out, cfg, list(classes), ragged=('visual',), failed=missing, workers=workers,
@@ -63,8 +54,7 @@ PREP_HELP = dict(audio_recipe=f"spectrogram recipe: auto (the dataset's own; spe
 def av_dataset(name:str, title:str, data_root=None, seed:int=0, frames:int=3, image_size:int=0, valid_from:str='auto',
                valid_fraction:float=0.1, split_seed:int=0, audio_frames:int=0) -> MMData:
     "An audio-visual `MMData` over the prepared folder of `name`."
-    if frames < 1: raise MMBalanceError(f"--frames must be a positive integer, got {frames}")
-    if image_size < 0: raise MMBalanceError(f"--image-size must be 0 (as prepared) or a positive size, got {image_size}")
+    check_load_options(image_size, frames)
     store = find_prepared(name, data_root, title)
     def column(m, rows, train, g):
         if m == 'audio': return ArrayColumn(store.array(m), rows, crop=audio_frames or None, train=train, generator=g, channel=True)

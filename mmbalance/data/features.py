@@ -137,7 +137,7 @@ def prepare_food101(raw, out, image_size:int=224, text_dim:int=2048, text_featur
                     workers:int=1, progress:bool=True, keep_work:bool=False, skip_missing:bool=False) -> dict:
     "UPMC Food-101 in BalanceMM's layout (texts/{train,test}_titles.csv, images/{train,test}/<label>/<file>) or CGGM's ({train,dev,test}.json)."
     raw = Path(raw)
-    if image_size < 8: raise MMBalanceError(f"--image-size must be at least 8 pixels, got {image_size}")
+    check_prepare_options(image_size)
     if text_dim < 1: raise MMBalanceError(f"--text-dim must be positive, got {text_dim}")
     given = _load_text_features(text_features) if text_features else None
     csv_layout = any((raw / d / 'train_titles.csv').is_file() for d in ('texts', ''))
@@ -165,7 +165,7 @@ def prepare_food101(raw, out, image_size:int=224, text_dim:int=2048, text_featur
                                         valid_fraction=AV_HELP['valid_fraction'], split_seed=AV_HELP['split_seed']))
 def food101(image_size:int=0, valid_from:str='auto', valid_fraction:float=0.1, split_seed:int=0, data_root=None, seed:int=0) -> MMData:
     "UPMC Food-101 (101 classes): image + caption features."
-    if image_size < 0: raise MMBalanceError(f"--image-size must be 0 (as prepared) or a positive size, got {image_size}")
+    check_load_options(image_size)
     store = find_prepared('food101', data_root, 'Food-101')
     def column(m, rows, train, g):
         if m == 'text': return ArrayColumn(store.array(m), rows)

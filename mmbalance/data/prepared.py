@@ -19,10 +19,10 @@ __all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'AUDIO_RECIPES', 'SPECTROGRAM_EXTS', 'PRE
            'RUN_OPTIONS', 'VALID_FROM', 'IMAGENET_MEAN', 'IMAGENET_STD', 'PREPARERS', 'natural_key', 'frame_files',
            'even_indices', 'read_image', 'write_image', 'read_audio', 'resample', 'tile_to', 'write_wav', 'log_stft',
            'audio_spectrogram', 'read_spectrogram_file', 'video_frames_1fps', 'video_audio', 'write_video', 'Clip',
-           'check_present', 'SourceFinder', 'find_split_file', 'check_frames', 'load_frames', 'save_npy_atomic',
-           'prepare_clips', 'Prepared', 'find_prepared', 'split_rows', 'carve_valid', 'random_resized_crop',
-           'segment_indices', 'ArrayColumn', 'FrameColumn', 'column_generator', 'prepared_mmdata', 'cmd_prepare',
-           'fixture_tone', 'fixture_image']
+           'check_present', 'SourceFinder', 'find_split_file', 'check_frames', 'load_frames', 'clip_frames',
+           'check_prepare_options', 'check_load_options', 'save_npy_atomic', 'prepare_clips', 'Prepared',
+           'find_prepared', 'split_rows', 'carve_valid', 'random_resized_crop', 'segment_indices', 'ArrayColumn',
+           'FrameColumn', 'column_generator', 'prepared_mmdata', 'cmd_prepare', 'fixture_tone', 'fixture_image']
 
 # %% ../../nbs/01c_data.prepared.ipynb #0007
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp')
@@ -286,6 +286,28 @@ def load_frames(folder, size:int, min_frames:int=1, max_frames:int=None, mode:st
     if max_frames: files = [files[i] for i in even_indices(len(files), max_frames)]
     return np.stack([read_image(p, size, mode) for p in files])
 
+def clip_frames(source, # a frame folder or a video file
+                size:int, min_frames:int, max_frames:int,
+                segment:tuple=None # (start, end) seconds of a video to keep (AVE's event)
+               ) -> np.ndarray:
+    "(n, 3, size, size) uint8 frames of a clip, from its 1 fps frame folder or decoded from its video at 1 fps; at most `max_frames`, spread evenly."
+    v = Path(source)
+    if v.is_dir(): return load_frames(v, size, min_frames, max_frames)
+    fr = video_frames_1fps(v, size, segment)
+    if len(fr) < min_frames: raise MMBalanceError(f"video {v} gives {len(fr)} frame(s) at 1 fps; at least {min_frames} are needed")
+    return fr[even_indices(len(fr), max_frames)]
+
+def check_prepare_options(image_size:int, min_frames:int=None, max_frames:int=None):
+    "Refuse frame-preparation options a preparer cannot use, naming the flag."
+    if image_size < 8: raise MMBalanceError(f"--image-size must be at least 8 pixels, got {image_size}")
+    if min_frames is not None and not 1 <= min_frames <= max_frames:
+        raise MMBalanceError(f"--min-frames ({min_frames}) must be at least 1 and at most --max-frames ({max_frames})")
+
+def check_load_options(image_size:int, frames:int=1):
+    "Refuse loader options that cannot be used, naming the flag."
+    if frames < 1: raise MMBalanceError(f"--frames must be a positive integer, got {frames}")
+    if image_size < 0: raise MMBalanceError(f"--image-size must be 0 (as prepared) or a positive size, got {image_size}")
+
 # %% ../../nbs/01c_data.prepared.ipynb #0024
 PREPARED_FORMAT = 1
 META_FILE = 'prepared.json'
@@ -396,23 +418,14 @@ def _pack(name, clips, work, out, cfg, classes, ragged, failed, info, n_listed):
         files = [work / m / (_safe(c.key) + '.npy') for c, _ in done]
         if m in ragged:
             lengths = np.array([sh[m][0][0] for _, sh in done], np.int64)
-            offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
             frame_shape = tuple(shape[1:])
             bad = [c.key for c, sh in done if tuple(sh[m][0][1:]) != frame_shape]
             if bad: raise MMBalanceError(f"{name}: {m} frames of clip(s) {', '.join(bad[:5])} differ in size from {frame_shape}")
-            def write(t, files=files, total=int(offsets[-1]), fs=frame_shape, dtype=dtype, offsets=offsets):
-                arr = np.lib.format.open_memmap(t, 'w+', np.dtype(dtype), (total, *fs))
-                for i, f in enumerate(files): arr[offsets[i]:offsets[i + 1]] = np.load(f)
-                arr.flush(); del arr
-            atomic_write(out / f'{m}.npy', write)
+            offsets = _stack_files(out / f'{m}.npy', files, lengths, frame_shape, dtype)
             save_npy_atomic(out / f'{m}_offsets.npy', offsets)
             mods_meta[m] = dict(ragged=True, frame_shape=list(frame_shape), dtype=dtype, min_frames=int(lengths.min()), max_frames=int(lengths.max()))
         else:
-            def write(t, files=files, shape=tuple(shape), dtype=dtype):
-                arr = np.lib.format.open_memmap(t, 'w+', np.dtype(dtype), (n, *shape))
-                for i, f in enumerate(files): arr[i] = np.load(f)
-                arr.flush(); del arr
-            atomic_write(out / f'{m}.npy', write)
+            _stack_files(out / f'{m}.npy', files, np.ones(len(files), np.int64), tuple(shape), dtype)
             mods_meta[m] = dict(ragged=False, shape=list(shape), dtype=dtype)
     labels = [c.label for c, _ in done]
     lab = np.array(labels, np.float32 if classes is None else np.int64)
@@ -425,6 +438,16 @@ def _pack(name, clips, work, out, cfg, classes, ragged, failed, info, n_listed):
                 modalities=mods_meta, official_sizes=sizes, n_failed=len(failed), **info, keys=[c.key for c, _ in done])
     write_json_atomic(out / META_FILE, meta)
     return meta
+
+def _stack_files(path, files, lengths, row_shape, dtype) -> np.ndarray:
+    "Write the per-clip .npy `files` one after another (clip i: `lengths[i]` rows of `row_shape`) into one array at `path`, atomically; return the row offsets."
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    def write(t):
+        arr = np.lib.format.open_memmap(t, 'w+', np.dtype(dtype), (int(offsets[-1]), *row_shape))
+        for i, f in enumerate(files): arr[offsets[i]:offsets[i + 1]] = np.load(f).reshape(-1, *row_shape)
+        arr.flush(); del arr
+    atomic_write(path, write)
+    return offsets
 
 def _report(name, out, n_listed, n_done, failed):
     print(f"{name}: {n_done} of {n_listed} clips prepared into {out}", file=sys.stderr)
@@ -541,8 +564,9 @@ def segment_indices(counts:np.ndarray, # (B,) frames of each clip
 
 class _Column:
     "Base of the lazy columns: rows of a prepared array, read and converted one batch at a time."
-    def __init__(self, rows:np.ndarray, sample_shape:tuple):
+    def __init__(self, rows:np.ndarray, sample_shape:tuple, generator:torch.Generator=None):
         self.rows, self.sample_shape = np.asarray(rows, np.int64), tuple(sample_shape)
+        self.generator = generator if generator is not None else torch.Generator().manual_seed(0)   # random crops / frames (training)
     def __len__(self): return len(self.rows)
     @property
     def shape(self): return (len(self.rows), *self.sample_shape)
@@ -564,12 +588,11 @@ class ArrayColumn(_Column):
     "A fixed-size modality (spectrograms, feature vectors): float32 rows, optionally cropped along the last axis."
     def __init__(self, array, rows, crop:int=None, train:bool=False, generator:torch.Generator=None, channel:bool=False, pool:str=None):
         self.array, self.crop, self.train, self.channel, self.pool = array, crop, train, channel, pool
-        self.generator = generator if generator is not None else torch.Generator().manual_seed(0)
         shape = list(array.shape[1:])
         if crop: shape[-1] = min(crop, shape[-1])
         if pool == 'mean': shape = shape[1:]
         elif pool == 'flatten': shape = [int(np.prod(shape))]
-        super().__init__(rows, ([1] if channel else []) + shape)
+        super().__init__(rows, ([1] if channel else []) + shape, generator)
 
     def read(self, rows):
         x = torch.from_numpy(_gather(self.array, rows)).float()
@@ -586,11 +609,10 @@ class FrameColumn(_Column):
     def __init__(self, array, offsets, rows, frames:int=1, size:int=None, train:bool=False, generator:torch.Generator=None,
                  mean=IMAGENET_MEAN, std=IMAGENET_STD, flow:bool=False):
         self.array, self.offsets, self.frames, self.train, self.flow = array, np.asarray(offsets), frames, train, flow
-        self.generator = generator if generator is not None else torch.Generator().manual_seed(0)
         c, s0 = array.shape[1], array.shape[2]
         self.size = size or s0
         self.mean, self.std = torch.tensor(mean).view(1, -1, 1, 1), torch.tensor(std).view(1, -1, 1, 1)
-        super().__init__(rows, (frames, c, self.size, self.size))
+        super().__init__(rows, (frames, c, self.size, self.size), generator)
 
     def read(self, rows):
         start, counts = self.offsets[rows], self.offsets[rows + 1] - self.offsets[rows]

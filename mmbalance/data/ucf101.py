@@ -20,12 +20,7 @@ __all__ = ['REFERENCE_CONFIGS', 'process_ucf', 'read_class_index', 'prepare_ucf1
 def process_ucf(clip:Clip, cfg:dict) -> dict:
     "{'visual': (n, 3, S, S) uint8, 'flow': (n, 2, S, S) uint8} of one video."
     size, lo, hi = cfg['image_size'], cfg['min_frames'], cfg['max_frames']
-    v = Path(clip.sources['visual'])
-    if v.is_dir(): rgb = load_frames(v, size, lo, hi)
-    else:
-        rgb = video_frames_1fps(v, size)
-        if len(rgb) < lo: raise MMBalanceError(f"video {v} gives {len(rgb)} frame(s) at 1 fps; at least {lo} are needed")
-        rgb = rgb[even_indices(len(rgb), hi)]
+    rgb = clip_frames(clip.sources['visual'], size, lo, hi)
     u, w = check_frames(clip.sources['flow_u'], lo), check_frames(clip.sources['flow_v'], lo)
     if len(u) != len(w): raise MMBalanceError(f"flow folders {clip.sources['flow_u']} and {clip.sources['flow_v']} hold {len(u)} and {len(w)} frames; expected as many u as v")
     idx = even_indices(len(u), hi)
@@ -49,8 +44,7 @@ def prepare_ucf101(raw, out, split:int=1, image_size:int=224, max_frames:int=10,
     "UCF101 (101 actions) from the two-stream release layout: ucfTrainTestlist, jpegs_256 RGB frames and tvl1_flow u/v jpgs."
     raw = Path(raw); finder = SourceFinder(raw)
     if split not in (1, 2, 3): raise MMBalanceError(f"--split must be 1, 2 or 3, got {split}")
-    if image_size < 8: raise MMBalanceError(f"--image-size must be at least 8 pixels, got {image_size}")
-    if not 1 <= min_frames <= max_frames: raise MMBalanceError(f"--min-frames ({min_frames}) must be at least 1 and at most --max-frames ({max_frames})")
+    check_prepare_options(image_size, min_frames, max_frames)
     dirs = ('ucfTrainTestlist', '', 'splits', 'data/UCF')
     classes = read_class_index(find_split_file(raw, 'classInd.txt', dirs, 'UCF101 class list'))
     clips = []
@@ -76,8 +70,7 @@ def prepare_ucf101(raw, out, split:int=1, image_size:int=224, max_frames:int=10,
 @DATASETS.register('ucf101', help=dict(AV_HELP, frames='RGB frames and flow pairs per video: one per equal segment (random in training, centre in evaluation)'))
 def ucf101(frames:int=3, image_size:int=0, valid_from:str='auto', valid_fraction:float=0.1, split_seed:int=0, data_root=None, seed:int=0) -> MMData:
     "UCF101 (101 actions): 3 RGB frames + 3 optical-flow (u, v) pairs, prepared from the two-stream release layout."
-    if frames < 1: raise MMBalanceError(f"--frames must be a positive integer, got {frames}")
-    if image_size < 0: raise MMBalanceError(f"--image-size must be 0 (as prepared) or a positive size, got {image_size}")
+    check_load_options(image_size, frames)
     store = find_prepared('ucf101', data_root, 'UCF101')
     def column(m, rows, train, g):
         return FrameColumn(store.array(m), store.offsets(m), rows, frames, image_size or None, train, g, flow=m == 'flow')
