@@ -195,13 +195,13 @@ def _ks_split_rows(raw, train_list, test_list):
                                 ('test', test_list, ('my_test.txt', 'test.txt', 'ks_test_overlap.txt', 'test.csv'))):
         f = Path(given) if given else find_split_file(raw, names, ('', 'annotations', 'data/KineticSound'),
                                                       f"Kinetics-Sounds {split} split file (or KS_train_val.json; pass --{split}-list FILE)")
-        cols = None   # (key column, label column) when the file has a header naming them (IGM's pandas csv: youtube_id,label)
+        key_col, width = 0, None   # a header names the columns (IGM's pandas csv: an index column, then youtube_id,label)
         for fields, where in read_rows(f):
             low = [x.lower() for x in fields]
-            if cols is None and where.endswith('line 1') and low[-1] in ('label', 'class', 'classidx'):
-                cols = (low.index('youtube_id') if 'youtube_id' in low else 0, len(low) - 1, len(low)); continue
-            if cols and len(fields) != cols[2]: raise MMBalanceError(f"{where}: {len(fields)} fields, while the header has {cols[2]}")
-            rows.append((fields[cols[0]], fields[cols[1]], split, where) if cols else (fields[0], fields[-1], split, where))
+            if width is None and where.endswith('line 1') and low[-1] in ('label', 'class', 'classidx'):
+                key_col, width = (low.index('youtube_id') if 'youtube_id' in low else 0), len(low); continue
+            if width and len(fields) != width: raise MMBalanceError(f"{where}: {len(fields)} fields, while the header has {width}")
+            rows.append((fields[key_col], fields[-1], split, where))
     return rows
 
 @PREPARERS.register('kinetics_sounds', help=dict(**PREP_HELP, train_list='training list (default: my_train.txt, train.txt, ... in RAW or RAW/annotations)',

@@ -227,7 +227,7 @@ class MIE(Callback):
         l_ori = lam * F.cross_entropy(o, y) + ((1 - lam) * F.cross_entropy(o, y[perm]) if perm is not None else 0.)
         head = unwrap(learn.model).fusion.heads[m]
         if self.rho[m] > 0:                                                  # the code's perturbation: per tensor, never undone
-            ps = [p for p in self._params(learn, m)]
+            ps = self._params(learn, m)
             gs = torch.autograd.grad(l_ori, ps, retain_graph=True, allow_unused=True)
             for p, g in zip(ps, gs):
                 if g is not None: p.data.add_(self.rho[m] * g / (g.norm() + 1e-12))
