@@ -4,12 +4,13 @@
 
 # %% ../nbs/20_bench.ipynb #0003
 from __future__ import annotations
-import json, math, statistics, time
+import json, math, os, statistics, time
 from pathlib import Path
 import torch
 from .core import *
 from .data.core import load_dataset
 from .train import train, _import_plugins, DEFAULT_EPOCHS
+from .repro import environment, environment_line, pin_portable_kernels, set_deterministic
 
 # %% auto #0
 __all__ = ['TRAIN_OPTIONS', 'expand_methods', 'leaderboard_rows', 'leaderboard_markdown', 'leaderboard_csv', 'read_leaderboard',
@@ -90,7 +91,7 @@ def _fmt(r, k, pct=True, digits=1):
 
 def _mods(rows, prefix): return sorted({k[len(prefix):-len('_mean')] for r in rows for k in r if k.startswith(prefix) and k.endswith('_mean')})
 
-def leaderboard_markdown(rows:list, title:str='') -> str:
+def leaderboard_markdown(rows:list, title:str='', note:str='') -> str:
     "The leaderboard as a Markdown table (accuracies in %, times as ratios to joint training)."
     metric = 'test_acc' if 'test_acc_mean' in rows[0] else 'test_mse'
     pct = metric == 'test_acc'
@@ -101,7 +102,7 @@ def leaderboard_markdown(rows:list, title:str='') -> str:
     head = ['method', 'seeds', ('test acc %' if pct else metric), 'macro-F1 %'] + ([f'Δ vs {dk.split("_vs_")[1]} (paired)'] if dk else [])
     head += (['concat probe %'] if has('probe_concat') else []) + [f'{m} probe %' for m in mods] + [f'{m} gap' for m in gaps]
     head += [f'{m} own-logit acc %' for m in mods] + ['best epoch'] + (['step × joint', 'time × joint'] if has('step_ratio') else []) + ['ms/step']
-    lines = ([f'### {title}', ''] if title else []) + ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    lines = ([f'### {title}', ''] if title else []) + ([note, ''] if note else []) + ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for r in rows:
         cells = [r['method'], str(r['seeds']), _fmt(r, metric, pct), _fmt(r, 'test_macro_f1')] + ([_fmt(r, dk, pct)] if dk else [])
         cells += ([_fmt(r, 'probe_concat')] if has('probe_concat') else []) + [_fmt(r, f'probe_{m}') for m in mods] + [_fmt(r, f'gap_{m}') for m in gaps]
@@ -128,7 +129,7 @@ def read_leaderboard(path) -> list[dict]:
     with open(path) as f: return [{k: (v if k == 'method' else num(v)) for k, v in r.items()} for r in csv.DictReader(f)]
 
 # %% ../nbs/20_bench.ipynb #0013
-TRAIN_OPTIONS = ('batch_size', 'lr', 'optimizer', 'weight_decay', 'fusion', 'encoder', 'accumulate', 'mixed_precision')
+TRAIN_OPTIONS = ('batch_size', 'lr', 'optimizer', 'weight_decay', 'fusion', 'encoder', 'accumulate', 'mixed_precision', 'deterministic')
 
 class BenchRows(list):
     "Leaderboard rows, with `failures` (the runs that failed: method, seed, folder, error)."
@@ -174,6 +175,7 @@ def _check_out(out:Path, cfg:dict):
     mf = out / 'bench.json'
     if mf.exists():
         old = json.loads(mf.read_text())
+        old['train_options'] = {'deterministic': False, **old.get('train_options', {})}   # benchmarks written before the switch existed
         diff = [k for k in ('dataset', 'dataset_options', 'epochs', 'train_options') if old.get(k) != cfg[k]]
         if diff:
             raise MMBalanceError(f"--out {out} holds another benchmark's runs ({'; '.join(f'{k}: {old.get(k)!r} there, {cfg[k]!r} here' for k in diff)}); "
@@ -210,9 +212,14 @@ def bench(dataset='synthetic',       # a registered dataset, or a list of them
     seeds, plan = _check_grid(methods, seeds, jobs, probe_every, data.modalities)
     out = Path(out); cfg = _manifest(dataset, dataset_options, epochs, train_kwargs)
     _check_out(out, cfg)
+    if train_kwargs.get('deterministic'): pin_portable_kernels(warn=jobs == 1)   # --jobs workers are new processes: they inherit the pin
+    set_deterministic(strict=bool(train_kwargs.get('deterministic')))              # as each run sets it, so the record below is theirs
+    grid_env = environment(get_device(train_kwargs.get('device', 'auto')))
+    if jobs > 1: grid_env['threads'] = max(1, (os.cpu_count() or 1) // jobs)       # what each worker uses (see _run_grid)
     old = json.loads((out / 'bench.json').read_text()) if (out / 'bench.json').exists() else {}
     write_json_atomic(out / 'bench.json', dict(cfg, methods=list(dict.fromkeys(old.get('methods', []) + methods)),
-                                              seeds=sorted(set(old.get('seeds', [])) | set(seeds)), status='running'))
+                                              seeds=sorted(set(old.get('seeds', [])) | set(seeds)), status='running',
+                                              environment=grid_env))
     done, todo = {}, []
     for label, name, kw in plan:
         for seed in seeds:
@@ -231,7 +238,7 @@ def bench(dataset='synthetic',       # a registered dataset, or a list of them
     if not runs: raise MMBalanceError(f"every run of the benchmark failed; the first error: {failures[0]['error']}")
     rows = BenchRows(leaderboard_rows(runs)); rows.failures = failures
     title = f"{dataset}: {len(seeds)} seed(s), {cfg['epochs']} epochs, best epoch chosen on validation"
-    md = leaderboard_markdown(rows, title)
+    md = leaderboard_markdown(rows, title, environment_line([s.get('environment') for ss in runs.values() for s in ss]))
     write_text_atomic(out / 'leaderboard.md', md); write_text_atomic(out / 'leaderboard.csv', leaderboard_csv(rows))
     if failures: write_json_atomic(out / 'failures.json', failures)
     elif (out / 'failures.json').exists(): (out / 'failures.json').unlink()

@@ -35,6 +35,7 @@ def _common(p):
     p.add_argument('--epochs', type=int, default=None, help="epochs (default: the dataset's)")
     p.add_argument('--accumulate', type=int, default=1, help='batches per optimiser step (gradient accumulation)')
     p.add_argument('--mixed-precision', action='store_true', help='autocast: bfloat16 on CPU, float16 + gradient scaling on CUDA')
+    p.add_argument('--deterministic', action='store_true', help='strict deterministic algorithms (raise where none exists) and CPU kernels pinned to a portable level (AVX2 on x86-64); see 08_repro')
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
 
 def _peek(argv, flag, default):
@@ -82,7 +83,7 @@ def cmd_train(argv):
     if a.resume is None and a.out is None: raise MMBalanceError("--out: give an output folder for the run (or --resume DIR)")
     s = train(dataset, method, epochs=a.epochs, seed=a.seed, batch_size=a.batch_size, lr=a.lr, optimizer=a.optimizer,
               weight_decay=a.weight_decay, fusion=a.fusion, encoder=a.encoder, accumulate=a.accumulate,
-              mixed_precision=a.mixed_precision, device=a.device, out=a.resume or a.out,
+              mixed_precision=a.mixed_precision, deterministic=a.deterministic, device=a.device, out=a.resume or a.out,
               data_root=a.data_root, dataset_options=_collect(a, dopts), method_options=_collect(a, mopts),
               probes=not a.no_probes, progress=not a.no_progress, resume=a.resume is not None)
     if s is not None: _print_summary(s, Path(a.resume or a.out))   # torchrun: only rank 0 has a summary
@@ -124,7 +125,7 @@ def cmd_bench(argv):
     res = bench(datasets[0] if len(datasets) == 1 else datasets, methods, seeds, a.epochs, a.out, dataset_options=_collect(a, dopts),
                 reuse=not a.no_reuse, progress=not a.no_progress, plots=not a.no_plots, jobs=a.jobs, probe_every=a.probe_every,
                 batch_size=a.batch_size, lr=a.lr, optimizer=a.optimizer, weight_decay=a.weight_decay,
-                accumulate=a.accumulate, mixed_precision=a.mixed_precision,
+                accumulate=a.accumulate, mixed_precision=a.mixed_precision, deterministic=a.deterministic,
                 fusion=a.fusion, encoder=a.encoder, device=a.device, data_root=a.data_root)
     failed = sum(len(r.failures) for r in (res.values() if isinstance(res, dict) else [res]))
     if failed:
@@ -146,6 +147,9 @@ def main(argv=None):
             print(f"mmbalance: error: unknown command {argv[0]!r}; valid commands: {', '.join(COMMANDS)}", file=sys.stderr); return 2
         print("usage: mmbalance {list,train,bench,prepare} [options]   (mmbalance COMMAND --help for its options)\n"
               "  mmbalance bench    the default benchmark: every method x 3 seeds on the embedded synthetic data"); return 0
+    if '--deterministic' in argv[1:]:                     # before torch runs its first operation, which fixes its CPU kernels
+        from mmbalance.repro import pin_portable_kernels
+        pin_portable_kernels(warn=False)
     try: rc = COMMANDS[argv[0]](argv[1:])
     except MMBalanceError as e:
         print(f"mmbalance: error: {e}", file=sys.stderr); return 2

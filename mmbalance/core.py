@@ -59,7 +59,7 @@ def seed_everything(seed:int # the run's seed
                    ) -> torch.Generator:
     "Seed python, numpy and torch (all devices); return a fresh CPU generator seeded with `seed` for data order."
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    if not torch.are_deterministic_algorithms_enabled(): torch.use_deterministic_algorithms(True, warn_only=True)   # keeps a strict setting
     if torch.backends.cudnn.is_available(): torch.backends.cudnn.benchmark = False
     os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
     g = torch.Generator(); g.manual_seed(seed)

@@ -12,6 +12,7 @@ from .data.core import load_dataset
 from .models import build_model
 from .learner import Learner, Checkpoint
 from .distributed import init_from_env, is_main
+from .repro import environment, set_deterministic, pin_portable_kernels
 from .metrics import task_metrics, collect_outputs, modality_accuracies, probe_accuracies, probe_features, concat_probe_accuracy
 import mmbalance.data.synthetic, mmbalance.baselines  # register the embedded dataset and the baselines
 
@@ -58,6 +59,7 @@ def train(dataset:str='synthetic',  # a registered dataset
           encoder:str='auto',       # auto, conv, mlp or resnet18
           accumulate:int=1,         # batches per optimiser step (gradient accumulation)
           mixed_precision:bool=False, # autocast: bfloat16 on CPU, float16 with gradient scaling on CUDA
+          deterministic:bool=False, # strict deterministic algorithms and portable CPU kernels (see `08_repro`)
           device:str='auto',        # auto, cpu, cuda, mps
           out=None,                 # output folder (None: nothing written)
           data_root=None,           # raw data folder (else $MMBALANCE_DATA, else ~/.mmbalance/data)
@@ -78,7 +80,7 @@ def train(dataset:str='synthetic',  # a registered dataset
     if not lr > 0: raise MMBalanceError(f"--lr must be positive, got {lr}")
     config = dict(dataset=dataset, method=method, epochs=epochs, seed=seed, batch_size=batch_size, lr=lr, optimizer=optimizer,
                   weight_decay=weight_decay, fusion=fusion, encoder=encoder, accumulate=accumulate, mixed_precision=mixed_precision,
-                  dataset_options=dict(dataset_options or {}),
+                  deterministic=deterministic, dataset_options=dict(dataset_options or {}),
                   method_options=dict(method_options or {}), probes=probes)
     out = Path(out) if out is not None else None
     if resume:
@@ -88,6 +90,8 @@ def train(dataset:str='synthetic',  # a registered dataset
         config = {**saved, 'epochs': epochs if epochs_given else saved['epochs']}   # a resume may extend the run
     if out is not None and out.exists() and not out.is_dir(): raise MMBalanceError(f"--out {out} is a file; give a folder for the run")
     cbs = METHODS.create(config['method'], **config['method_options'])      # unknown method/options fail before any work
+    if config.get('deterministic'): pin_portable_kernels()                  # effective only before torch's first operation (warns if too late)
+    set_deterministic(strict=bool(config.get('deterministic')))
     dev, joined = init_from_env(device)                                       # under torchrun: join the process group
     main = is_main(); wout = out if main else None                            # only rank 0 writes files
     try:
@@ -117,6 +121,7 @@ def train(dataset:str='synthetic',  # a registered dataset
             diag = sum(getattr(cb, 'diagnostic_seconds', 0.) for cb in learn.cbs)   # e.g. ProbeCurve's probes: not training time
             summary['train_seconds'], summary['diagnostic_seconds'] = train_seconds - diag, diag
             summary['world_size'] = learn.world
+            summary['environment'] = environment(dev, learn.world)             # what decides the floats (see `08_repro`)
             for cb in cbs:
                 if hasattr(cb, 'summary'): summary.update(cb.summary(learn))
             if wout is not None: write_json_atomic(wout / 'summary.json', summary)

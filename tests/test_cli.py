@@ -38,6 +38,20 @@ def test_train_synthetic_contract_and_determinism(tmp_path):
     strip = lambda s: {k: v for k, v in s.items() if 'seconds' not in k and k != 'data_share'}
     assert strip(sa) == strip(sb)                                     # same seed, identical numbers
 
+DETERMINISTIC = [('joint',), ('unimodal', '--modality', 'a'), ('dropout',), ('ogm_ge',), ('ogm',), ('opm',), ('cggm',), ('dimml',), ('lfm',),
+                 ('lfm', '--schedule', 'learned'), ('mie', '--stage-epochs', '1')]
+
+@pytest.mark.parametrize('spec', DETERMINISTIC, ids=lambda s: '-'.join(s).replace('--', ''))
+def test_every_method_trains_under_deterministic(spec, tmp_path):
+    "--deterministic: no operation of any method lacks a deterministic implementation (strict mode would raise), and the CPU kernels are pinned."
+    from mmbalance.repro import portable_kernel_env, KERNEL_VARS
+    env = {k: '' for k in KERNEL_VARS}                               # (unset: the command pins them itself)
+    p = run('train', '--dataset', 'synthetic', '--method', spec[0], *spec[1:], '--epochs', 3, '--n-train', 600, '--deterministic',
+            '--no-probes', '--out', tmp_path, '--no-progress', env=env)
+    e = summary(tmp_path)['environment']
+    assert e['deterministic_strict'] and summary(tmp_path)['config']['deterministic'], e
+    assert e['cpu_capability'] == portable_kernel_env()['ATEN_CPU_CAPABILITY'].upper() and e['kernel_env']['ATEN_CPU_CAPABILITY'], e
+
 def test_bad_input_is_one_clear_line(tmp_path):
     cases = [(['train', '--method', 'magic', '--out', tmp_path], 'valid methods: '),
              (['train', '--dataset', 'cifar', '--out', tmp_path], 'valid datasets: '),

@@ -1,33 +1,29 @@
-"""Compare a freshly run benchmark's leaderboard.csv with a committed one (accuracy columns; timings are ignored).
+"""Compare a rerun of a benchmark with the committed one, and say which kind of sameness was checked.
 
-    python tools/compare_leaderboards.py nbs/results/avdigits NEW_DIR [--tol 0.015]
+    python tools/compare_leaderboards.py nbs/results/avdigits NEW_DIR [--mode auto|exact|statistical] [--alpha 0.01]
+                                         [--methods joint,opm]
 
-Exits 1 (naming method and column) if a method is missing or a mean accuracy differs by more than `--tol` (a fraction):
-the README's table must be what the benchmark produces, not typed or stale. The tolerance only absorbs float-rounding
-differences between machines (CPU kernels, thread counts); on the same kind of machine the numbers are identical.
+Where every run of both folders has the same float fingerprint (package versions, CPU model and kernel capability,
+threads, device, deterministic settings; see nbs/08_repro.ipynb), every number of every run's summary and history must
+be identical. Otherwise each method's mean of each accuracy metric must agree with the committed one within the
+seed-level uncertainty: |difference of means| <= t(1 - alpha/2K, pooled df) x pooled seed std x sqrt(1/n1 + 1/n2), a
+two-sample test at family-wise false-alarm rate alpha over the K method x metric cells. Exits 1 (naming method, seed
+and field) if the check fails, 2 if the folders cannot be compared.
 """
-import csv, sys
-from pathlib import Path
-
-def rows(d):
-    with open(Path(d) / 'leaderboard.csv') as f: return {r['method']: r for r in csv.DictReader(f)}
+import argparse, sys
+from mmbalance.core import MMBalanceError
+from mmbalance.repro import compare_benchmarks
 
 def main(argv):
-    old_dir, new_dir = argv[0], argv[1]
-    tol = float(argv[argv.index('--tol') + 1]) if '--tol' in argv else 0.015
-    old, new = rows(old_dir), rows(new_dir)
-    cols = [c for c in next(iter(old.values())) if c.endswith('_mean') and any(k in c for k in ('test_acc', 'macro_f1', 'probe', 'gap', 'own_', 'val_acc'))]
-    problems, worst = [], 0.
-    for m, r in old.items():
-        if m not in new: problems.append(f'{m}: missing from the new run'); continue
-        for c in cols:
-            a, b = r.get(c) or '', new[m].get(c) or ''
-            if (a == '') != (b == ''): problems.append(f'{m} {c}: {a!r} committed, {b!r} now'); continue
-            if a == '': continue
-            d = abs(float(a) - float(b)); worst = max(worst, d)
-            if d > tol: problems.append(f'{m} {c}: {float(a):.4f} committed, {float(b):.4f} now')
-    print(f'compared {len(old)} methods x {len(cols)} columns; largest difference {worst:.4f} (tolerance {tol})')
-    for p in problems: print('MISMATCH', p)
-    return 1 if problems else 0
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('committed'); p.add_argument('new')
+    p.add_argument('--mode', default='auto', choices=('auto', 'exact', 'statistical'))
+    p.add_argument('--alpha', type=float, default=0.01, help='family-wise false-alarm rate of the statistical comparison')
+    p.add_argument('--methods', default=None, help='compare only these comma-separated method labels')
+    a = p.parse_args(argv)
+    try: c = compare_benchmarks(a.committed, a.new, alpha=a.alpha, mode=a.mode, methods=a.methods.split(',') if a.methods else None)
+    except MMBalanceError as e: print(f'compare_leaderboards: error: {e}', file=sys.stderr); return 2
+    print(c.report())
+    return 0 if c.ok else 1
 
 if __name__ == '__main__': sys.exit(main(sys.argv[1:]))

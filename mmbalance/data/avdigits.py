@@ -196,7 +196,8 @@ def fsdd_cache_file(folder, # FSDD's recordings folder
                    ) -> Path:
     "Where the features of the recordings in `folder` are cached."
     files = [(e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in sorted(os.scandir(folder), key=lambda e: e.name)]
-    key = hashlib.sha256(json.dumps([FEATURES_VERSION, LOGMEL, CLIP_SAMPLES, DB_FLOOR, files]).encode()).hexdigest()[:16]
+    kernels = [torch.__version__, importlib.metadata.version('torchaudio'), torch.backends.cpu.get_cpu_capability()]  # they decide the floats
+    key = hashlib.sha256(json.dumps([FEATURES_VERSION, LOGMEL, CLIP_SAMPLES, DB_FLOOR, files, kernels]).encode()).hexdigest()[:16]
     return resolve_cache_root(cache_dir)/'avdigits'/f'fsdd-{key}.pt'
 
 def build_fsdd_features(folder # FSDD's recordings folder
