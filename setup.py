@@ -50,6 +50,9 @@ setuptools.setup(
     zip_safe=False,
     entry_points={
         'console_scripts': cfg.get('console_scripts', '').split(),
+        # mmbalance's own methods and datasets, found through the same entry points as any plugin package's
+        'mmbalance.methods': cfg.get('method_plugins', '').split(),
+        'mmbalance.datasets': cfg.get('dataset_plugins', '').split(),
         'nbdev': [f'{cfg.get("lib_path")}={cfg.get("lib_path")}._modidx:d'],
     },
     **setup_cfg)

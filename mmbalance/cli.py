@@ -16,9 +16,10 @@ def _add_entry_options(p, registry, name, group_title):
     "Add the options of registry entry `name` as flags (`--snake-case` or `--snake_case`)."
     g = p.add_argument_group(group_title)
     for o in registry.options(name):
+        o.help = o.help.replace('%', '%%')                       # argparse formats help with %: "20% random" must print as written
         flags = [f"--{o.name.replace('_', '-')}"] + ([f"--{o.name}"] if '_' in o.name else [])
         if o.type is bool: g.add_argument(*flags, dest=f'opt_{o.name}', action=argparse.BooleanOptionalAction, default=None, help=o.help)
-        else: g.add_argument(*flags, dest=f'opt_{o.name}', type=o.type, default=None, metavar=o.type.__name__.upper(), help=f"{o.help} (default: {o.default!r})")
+        else: g.add_argument(*flags, dest=f'opt_{o.name}', type=o.type, default=None, metavar=o.type.__name__.upper(), help=f"{o.help} (default: {repr(o.default).replace('%', '%%')})")
     return {o.name for o in registry.options(name)}
 
 def _collect(args, names): return {n: getattr(args, f'opt_{n}') for n in names if getattr(args, f'opt_{n}', None) is not None}

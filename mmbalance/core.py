@@ -11,9 +11,10 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['LABEL', 'METHODS', 'DATASETS', 'MMBalanceError', 'patch_to', 'batch_modalities', 'batch_to', 'batch_size_of',
-           'ModelOutput', 'seed_everything', 'get_device', 'unwrap', 'reduce_stat', 'atomic_write', 'write_text_atomic',
-           'write_json_atomic', 'save_torch_atomic', 'data_root', 'cache_root', 'Option', 'Registry', 'import_plugins']
+__all__ = ['LABEL', 'METHODS', 'DATASETS', 'PLUGIN_GROUPS', 'MMBalanceError', 'patch_to', 'batch_modalities', 'batch_to',
+           'batch_size_of', 'ModelOutput', 'seed_everything', 'get_device', 'unwrap', 'reduce_stat', 'atomic_write',
+           'write_text_atomic', 'write_json_atomic', 'save_torch_atomic', 'data_root', 'cache_root', 'Option',
+           'Registry', 'plugin_entry_points', 'import_plugins']
 
 # %% ../nbs/00_core.ipynb #0006
 class MMBalanceError(ValueError):
@@ -175,7 +176,7 @@ class Registry:
         for p in inspect.signature(fn).parameters.values():
             if p.default is inspect.Parameter.empty or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL): continue
             if p.name in self.common: continue
-            typ = type(p.default) if p.default is not None else str
+            typ = type(p.default) if p.default is not None else _annotated_type(p.annotation)
             res.append(Option(p.name, p.default, typ, hlp.get(p.name, '')))
         return res
 
@@ -189,17 +190,32 @@ class Registry:
 METHODS = Registry('method')
 DATASETS = Registry('dataset')
 
+def _annotated_type(ann) -> type:
+    "The option type named by an annotation such as 'int' or 'int | None' (str if it names none)."
+    names = {'int': int, 'float': float, 'bool': bool, 'str': str}
+    if isinstance(ann, type): return ann
+    return next((names[t.strip()] for t in str(ann).split('|') if t.strip() in names), str)
+
+PLUGIN_GROUPS = {'method': 'mmbalance.methods', 'dataset': 'mmbalance.datasets'}
 _PLUGINS_IMPORTED = False
+
+def plugin_entry_points(group:str) -> list:
+    "The installed entry points of `group`, one per (name, value) (an editable and a wheel install may both list them)."
+    import importlib.metadata as md
+    seen = {}
+    for ep in md.entry_points(group=group): seen.setdefault((ep.name, ep.value), ep)
+    return list(seen.values())
+
 def import_plugins():
-    "Import every mmbalance module that registers datasets or methods (once), so names resolve wherever you start."
+    "Import every module declared under the `mmbalance.methods` / `mmbalance.datasets` entry points (once), so names resolve wherever you start."
     global _PLUGINS_IMPORTED
     if _PLUGINS_IMPORTED: return
     _PLUGINS_IMPORTED = True
-    import importlib, pkgutil, mmbalance
-    root = Path(mmbalance.__file__).parent
-    mods = ['mmbalance.baselines'] + [f'mmbalance.data.{m.name}' for m in pkgutil.iter_modules([str(root/'data')]) if m.name != 'core']
-    mods += [f'mmbalance.methods.{m.name}' for m in pkgutil.iter_modules([str(root/'methods')])]
-    for mod in mods:
-        try: importlib.import_module(mod)
-        except ModuleNotFoundError as e:
-            if e.name != mod: raise
+    import importlib
+    for kind, group in PLUGIN_GROUPS.items():
+        for ep in plugin_entry_points(group):
+            try: importlib.import_module(ep.value.split(':')[0])
+            except Exception as e:
+                dist = getattr(getattr(ep, 'dist', None), 'name', '?')
+                raise MMBalanceError(f"the {kind} plugin {ep.name!r} ({ep.value}, declared by package {dist!r} under the entry-point group "
+                                     f"{group!r}) failed to import: {type(e).__name__}: {e}") from e

@@ -8,14 +8,15 @@ import copy, math, time, random, statistics
 import numpy as np
 import torch, torch.nn.functional as F
 from pathlib import Path
+from dataclasses import dataclass
 from .core import *
 from .metrics import task_metrics, modality_scores, imbalance_ratio
 from .distributed import rank_world, shard_bounds, all_gather_cat
 
 # %% auto #0
-__all__ = ['EVENTS', 'OVERRIDABLE', 'CancelBatchException', 'CancelEpochException', 'CancelFitException', 'Callback',
-           'NonFiniteLossError', 'Learner', 'Recorder', 'ImbalanceStats', 'ProbeCurve', 'history_csv', 'Checkpoint',
-           'ProgressBar', 'Stop', 'synth_learner']
+__all__ = ['EVENTS', 'PROTOCOL', 'CancelBatchException', 'CancelEpochException', 'CancelFitException', 'Callback',
+           'check_callback', 'cb_attr', 'Stage', 'NonFiniteLossError', 'Learner', 'frozen_bn', 'Recorder',
+           'ImbalanceStats', 'ProbeCurve', 'history_csv', 'Checkpoint', 'ProgressBar', 'Stop', 'synth_learner']
 
 # %% ../nbs/03_learner.ipynb #0008
 class CancelBatchException(Exception): "Skip the rest of this batch."
@@ -23,21 +24,49 @@ class CancelEpochException(Exception): "Skip the rest of this epoch."
 class CancelFitException(Exception): "Stop training."
 
 EVENTS = ('before_fit', 'before_epoch', 'before_train', 'before_batch', 'after_features', 'after_pred', 'after_loss',
-          'after_backward', 'before_step', 'after_step', 'after_batch', 'after_train', 'before_validate', 'after_validate',
-          'after_epoch', 'after_fit')
+          'after_backward', 'before_step', 'after_step', 'after_batch', 'after_cancel_batch', 'after_train', 'before_validate',
+          'after_validate', 'after_epoch', 'after_fit')
 
 class Callback:
-    "Base class: define methods named after `EVENTS`; `order` sets who runs first."
+    "Base class: define methods named after `EVENTS`; `order` sets who runs first. The other members are the declared protocol."
     order = 0
+    extra_epochs = 0                                   # epochs this callback adds after the given ones (DI-MML's stage 2)
+    diagnostic_seconds = 0.                            # time spent on diagnostics (probes), not counted as training time
     def setup(self, learn): pass                      # called once when added to a learner (build modules here)
     def trainable_modules(self) -> list: return []     # modules whose parameters join the learner's optimiser
+    def prepare_data(self, data): return data          # called by `train()` before the model is built (may return new data)
+    def summary(self, learn) -> dict: return {}        # fields this callback adds to the run's summary.json
     def state_dict(self) -> dict: return {}          # saved in checkpoints, for exact resume
     def load_state_dict(self, state:dict): pass
     @property
     def name(self): return type(self).__name__
 
+PROTOCOL = ('order', 'extra_epochs', 'diagnostic_seconds', 'setup', 'trainable_modules', 'prepare_data', 'summary',
+            'state_dict', 'load_state_dict', 'name')
+
+def check_callback(cb) -> None:
+    "Refuse a callback whose method looks like an event (`before_*`, `after_*`) but is not one: a misspelt event is never called."
+    for k in dir(type(cb)):
+        if k.startswith(('before_', 'after_')) and k not in EVENTS and callable(getattr(type(cb), k)):
+            near = [e for e in EVENTS if sum(a != b for a, b in zip(e, k)) + abs(len(e) - len(k)) <= 2]
+            raise MMBalanceError(f"callback {type(cb).__name__} defines {k!r}, which is not an event of the loop"
+                                 + (f" (did you mean {near[0]!r}?)" if near else '') + f"; events: {', '.join(EVENTS)}")
+
+def cb_attr(cb, name:str):
+    "A protocol member of `cb`, or the `Callback` default for objects that do not derive from it."
+    return getattr(cb, name, getattr(Callback, name))
+
 # %% ../nbs/03_learner.ipynb #0010
-OVERRIDABLE = ('predict', 'get_loss', 'backward', 'step')
+@dataclass
+class Stage:
+    "What a method's stage changes in the loop (see above); the default is plain joint training."
+    name: str = 'joint'
+    modalities: list = None          # the modalities encoded in training (None: all)
+    frozen_encoders: bool = False    # training: encoders in evaluation mode, run without gradients
+    fuse: object = None              # training: (learn, feats) -> ModelOutput (None: the model's fusion head)
+    eval_fuse: object = None         # validation and test: the same (None: the model's fusion head)
+    main_opt: bool = True            # step the main optimiser (auxiliary ones: see `make_opt`)
+    selectable: bool = True          # may this stage's epochs be chosen as the best on validation
 
 class NonFiniteLossError(MMBalanceError):
     "The training loss became NaN or infinite."
@@ -70,14 +99,16 @@ class Learner:
         self.scaler = torch.amp.GradScaler('cuda') if mixed_precision and self.device.type == 'cuda' else None
         self.generator = torch.Generator().manual_seed(seed)
         self.rank, self.world = rank_world()             # a torchrun process group, if one was joined (see 22_distributed)
-        self.cbs, self.overrides = [], {}
+        self.cbs, self.stage, self.in_closure = [], Stage(), False
         self.add_cbs(([Recorder(), ImbalanceStats(), ProgressBar()] if default_cbs else []) + list(cbs))
         self.history, self.epoch, self.start_epoch, self.epochs, self.step_count = [], 0, 0, 0, 0
         self.opt = self.sched = None
+        self.aux_opts, self._pending_opt_states, self.aux_losses = {}, {}, []
 
     def add_cbs(self, cbs):
         "Add callbacks (sorted by `order`), calling each one's `setup`."
         for cb in cbs:
+            check_callback(cb)
             self.cbs.append(cb)
             if hasattr(cb, 'setup'): cb.setup(self)
         self.cbs.sort(key=lambda c: c.order)
@@ -92,13 +123,6 @@ class Learner:
             f = getattr(cb, event, None)
             if f is not None: f(self)
 
-    def override(self, piece:str, fn, owner=None):
-        "Replace a batch piece ('predict', 'get_loss', 'backward', 'step') with `fn(learn)`."
-        if piece not in OVERRIDABLE: raise ValueError(f"cannot override {piece!r}; overridable: {OVERRIDABLE}")
-        if piece in self.overrides and self.overrides[piece][1] is not owner:
-            raise MMBalanceError(f"two callbacks replace {piece!r}: {self.overrides[piece][1]!r} and {owner!r}; combine them into one method")
-        self.overrides[piece] = (fn, owner)
-
     @property
     def modalities(self): return self.model.modalities
     @property
@@ -106,15 +130,24 @@ class Learner:
 
 # %% ../nbs/03_learner.ipynb #0014
 @patch_to(Learner)
-def _run(self, piece):
-    o = self.overrides.get(piece)
-    return o[0](self) if o else getattr(self, '_' + piece)()
+def encode(self, batch) -> dict:
+    "Features of the stage's modalities (all at evaluation); frozen encoders run without gradients."
+    st, model = self.stage, unwrap(self.model)
+    mods = st.modalities if self.training and st.modalities else None
+    with torch.set_grad_enabled(torch.is_grad_enabled() and not (self.training and st.frozen_encoders)):
+        return model.encode(batch) if mods is None else {m: model.encoders[m](batch[m]) for m in mods}
+
+@patch_to(Learner)
+def fuse(self, feats) -> ModelOutput:
+    "The prediction from features: the stage's rule, else the model's fusion head."
+    rule = self.stage.fuse if self.training else self.stage.eval_fuse
+    return rule(self, feats) if rule is not None else self.model.fuse(feats)
 
 @patch_to(Learner)
 def _predict(self):
-    self.feats = self.model.encode(self.batch)
+    self.feats = self.encode(self.batch)
     self.callback('after_features')
-    self.out = self.model.fuse(self.feats)
+    self.out = self.fuse(self.feats)
 
 @patch_to(Learner)
 def loss_func(self, logits, y):
@@ -126,7 +159,8 @@ def _get_loss(self): self.loss = self.loss_func(self.out.logits, self.y)
 
 @patch_to(Learner)
 def _backward(self):
-    loss = self.loss / self.accumulate                  # accumulated gradients average over the step's batches
+    loss = self.loss + sum(self.aux_losses) if self.aux_losses else self.loss   # + auxiliary objectives (`add_aux_loss`)
+    loss = loss / self.accumulate                        # accumulated gradients average over the step's batches
     loss = loss * self.loss_share()                      # distributed: this process's share of the global batch
     (self.scaler.scale(loss) if self.scaler is not None else loss).backward()
 
@@ -142,7 +176,7 @@ def sync_gradients(self, params=None):
     "Distributed: average the gradients of `params` (default: every parameter the optimiser steps) over processes, in one all-reduce."
     if self.world == 1: return
     import torch.distributed as dist
-    params = params if params is not None else [p for g in self.opt.param_groups for p in g['params']]
+    params = params if params is not None else [p for o in self.active_opts() for g in o.param_groups for p in g['params']]
     grads = [p.grad for p in params if p.grad is not None]
     if not grads: return
     flat = torch.cat([g.reshape(-1) for g in grads])
@@ -174,30 +208,32 @@ def _shard(self):
 
 @patch_to(Learner)
 def _step(self):
-    if self.scaler is not None: self.scaler.step(self.opt)   # skips the step if unscaled gradients are not finite
-    else: self.opt.step()
+    for opt in self.active_opts():
+        if self.scaler is not None: self.scaler.step(opt)   # skips the step if unscaled gradients are not finite
+        else: opt.step()
 
 # %% ../nbs/03_learner.ipynb #0016
 @patch_to(Learner)
 def one_batch(self):
-    self.y = self.batch[LABEL]
+    self.y, self.aux_losses = self.batch[LABEL], []
     self.callback('before_batch')
     with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
-        self._run('predict'); self.callback('after_pred')
-        self._run('get_loss'); self.callback('after_loss')
+        self._predict(); self.callback('after_pred')
+        self._get_loss(); self.callback('after_loss')
     if not self.training: return
     if not torch.isfinite(self.loss.detach()).all():
         raise NonFiniteLossError(f"training loss became {self.loss.item()} at epoch {self.epoch} step {self.iter} "
                                  f"(global step {self.step_count}); training stopped" + self._last_good_msg())
-    self._run('backward'); self.callback('after_backward')
+    self._backward(); self.callback('after_backward')
     if (self.iter + 1) % self.accumulate and self.iter + 1 < len(self.dl): return   # keep accumulating
     self.sync_gradients()                                 # distributed: before any method reads or changes them
-    if self.scaler is not None: self.scaler.unscale_(self.opt)
+    if self.scaler is not None:
+        for opt in self.active_opts(): self.scaler.unscale_(opt)
     self.callback('before_step')
-    self._run('step'); self.callback('after_step')
+    self._step(); self.callback('after_step')
     if self.scaler is not None: self.scaler.update()
     if self.sched is not None: self.sched.step()
-    self.opt.zero_grad(set_to_none=True)
+    for opt in [self.opt, *self.aux_opts.values()]: opt.zero_grad(set_to_none=True)
     self.step_count += 1
 
 @patch_to(Learner)
@@ -221,6 +257,7 @@ def _local(self, batch, training):
 def one_epoch(self, training:bool):
     self.training = training
     self.model.train(training)
+    if training and self.stage.frozen_encoders: unwrap(self.model).encoders.eval()   # frozen: BatchNorm statistics too
     self.dl = self.data.loader('train' if training else 'valid', self.bs, shuffle=training, generator=self.generator)
     self.callback('before_train' if training else 'before_validate')
     it, self.iter = iter(self.dl), 0
@@ -232,7 +269,7 @@ def one_epoch(self, training:bool):
             self.batch = batch_to(self._local(batch, training), self.device)
             self.t_data = time.perf_counter() - t0
             try: self.one_batch()
-            except CancelBatchException: pass
+            except CancelBatchException: self.callback('after_cancel_batch'); self.iter += 1; continue
             self.t_batch = time.perf_counter() - t0
             self.callback('after_batch')
             self.iter += 1
@@ -240,12 +277,18 @@ def one_epoch(self, training:bool):
 
 # %% ../nbs/03_learner.ipynb #0018
 @patch_to(Learner)
+def build_opt(self, params, lr:float=None) -> torch.optim.Optimizer:
+    "An optimiser of the run's kind (`sgd` with momentum 0.9, `adam` or `adamw`) and weight decay over `params`, at `lr` (default: the run's)."
+    lr = self.lr if lr is None else lr
+    if self.optimizer == 'sgd': return torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=self.wd)
+    if self.optimizer == 'adam': return torch.optim.Adam(params, lr=lr, weight_decay=self.wd)
+    return torch.optim.AdamW(params, lr=lr, weight_decay=self.wd)
+
+@patch_to(Learner)
 def create_opt(self):
     extra = [p for cb in self.cbs if hasattr(cb, 'trainable_modules') for mod in cb.trainable_modules() for p in mod.parameters()]
     params = [p for p in self.model.parameters() if p.requires_grad] + extra
-    if self.optimizer == 'sgd': self.opt = torch.optim.SGD(params, lr=self.lr, momentum=0.9, weight_decay=self.wd)
-    elif self.optimizer == 'adam': self.opt = torch.optim.Adam(params, lr=self.lr, weight_decay=self.wd)
-    else: self.opt = torch.optim.AdamW(params, lr=self.lr, weight_decay=self.wd)
+    self.opt = self.build_opt(params)
     total = max(1, self.epochs * math.ceil(len(self.data.loader('train', self.bs)) / self.accumulate))
     f = (lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / total))) if self.schedule == 'cosine' else (lambda s: 1.0)
     self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, f)
@@ -276,6 +319,60 @@ def fit(self, epochs:int, # total number of epochs (a resumed run continues up t
 
 # %% ../nbs/03_learner.ipynb #0020
 @patch_to(Learner)
+def make_opt(self, params, lr:float=None, # the optimiser's learning rate (default: the run's)
+             name:str='aux'               # its key in checkpoints (unique per learner)
+            ) -> torch.optim.Optimizer:
+    "An auxiliary optimiser of the run's kind, stepped, synced, zeroed and checkpointed by the loop (not scheduled)."
+    if name in self.aux_opts: raise MMBalanceError(f"an auxiliary optimiser named {name!r} exists already")
+    opt = self.build_opt(list(params), lr); opt.active = True
+    if name in self._pending_opt_states: opt.load_state_dict(self._pending_opt_states.pop(name))   # resumed run
+    self.aux_opts[name] = opt
+    return opt
+
+@patch_to(Learner)
+def active_opts(self) -> list:
+    "The optimisers the next step updates: the main one (unless the stage says not) and the active auxiliary ones."
+    return ([self.opt] if self.stage.main_opt else []) + [o for o in self.aux_opts.values() if o.active]
+
+@patch_to(Learner)
+def add_aux_loss(self, loss:torch.Tensor):
+    "Add `loss` to this batch's backward pass (not to the reported training loss): e.g. the loss of a method's own classifiers."
+    self.aux_losses.append(loss)
+
+# %% ../nbs/03_learner.ipynb #8a08e9e0
+class frozen_bn:
+    "Context manager: BatchNorm running statistics of `module` are restored on exit (a second pass must not update them)."
+    def __init__(self, module): self.bns = [b for b in module.modules() if isinstance(b, torch.nn.modules.batchnorm._BatchNorm) and b.track_running_stats]
+    def __enter__(self): self.saved = [[t.clone() for t in (b.running_mean, b.running_var, b.num_batches_tracked)] for b in self.bns]
+    def __exit__(self, *a):
+        with torch.no_grad():
+            for b, (mu, var, n) in zip(self.bns, self.saved): b.running_mean.copy_(mu); b.running_var.copy_(var); b.num_batches_tracked.copy_(n)
+
+@patch_to(Learner)
+def closure(self) -> torch.Tensor:
+    "Recompute this batch's loss at the current weights and accumulate its gradient through the loop's path; return the loss."
+    kept = (self.feats, self.out, self.loss, self.aux_losses)
+    self.in_closure, self.aux_losses = True, []
+    try:
+        with frozen_bn(self.model):
+            with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
+                self._predict(); self.callback('after_pred')
+                self._get_loss(); self.callback('after_loss')
+            self._backward()
+        self.sync_gradients()
+        if self.scaler is not None:                       # unscale by hand: the scaler unscales each optimiser once per step
+            inv = 1 / self.scaler.get_scale()
+            for o in self.active_opts():
+                for g in o.param_groups:
+                    for p in g['params']:
+                        if p.grad is not None: p.grad.mul_(inv)
+        return self.loss.detach()
+    finally:
+        self.feats, self.out, self.loss, self.aux_losses = kept
+        self.in_closure = False
+
+# %% ../nbs/03_learner.ipynb #0022
+@patch_to(Learner)
 @torch.no_grad()
 def get_preds(self, split:str='test', batch_size:int=256) -> dict:
     "Fused logits, per-modality logits and labels of `split`, computed by the learner's (possibly overridden) predict."
@@ -285,16 +382,17 @@ def get_preds(self, split:str='test', batch_size:int=256) -> dict:
         for batch in self.data.loader(split, batch_size, shuffle=False):
             self.batch = batch_to(batch, self.device); self.y = self.batch[LABEL]
             with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
-                self._run('predict')
+                self._predict()
             logits.append(self.out.logits.float().cpu()); labels.append(self.y.cpu())
             for m, l in self.out.modality_logits.items(): mods.setdefault(m, []).append(l.float().cpu())
     finally: self.training = was
     return dict(logits=torch.cat(logits), labels=torch.cat(labels), modality_logits={m: torch.cat(v) for m, v in mods.items()})
 
-# %% ../nbs/03_learner.ipynb #0022
+# %% ../nbs/03_learner.ipynb #0024
 @patch_to(Learner)
 def record(self, name:str, value):
     "Add a per-batch statistic (a number or 0-dim tensor, kept as is: no device sync per step); the epoch's row gets its mean."
+    if self.in_closure: return                           # a second pass of the same batch (SAM) records nothing twice
     self.epoch_stats.setdefault(name, []).append(value.detach() if torch.is_tensor(value) else float(value))
 
 class Recorder(Callback):
@@ -325,7 +423,7 @@ class Recorder(Callback):
                    data_seconds=self.data_t, compute_seconds=self.comp_t)
         learn.history.append(row)
 
-# %% ../nbs/03_learner.ipynb #0024
+# %% ../nbs/03_learner.ipynb #0026
 class ImbalanceStats(Callback):
     "Record per-modality scores, the imbalance ratio and encoder gradient norms every training batch."
     order = 100
@@ -340,7 +438,7 @@ class ImbalanceStats(Callback):
             gs = [p.grad for p in learn.model.encoders[m].parameters() if p.grad is not None]
             if gs: learn.record(f'grad_norm_{m}', torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in gs])))
 
-# %% ../nbs/03_learner.ipynb #0026
+# %% ../nbs/03_learner.ipynb #0028
 class ProbeCurve(Callback):
     "Record each modality's linear-probe validation accuracy (`probe_val_<m>`) every `every` epochs (its time is kept in `diagnostic_seconds`, not counted as training)."
     order = 40
@@ -360,9 +458,8 @@ class ProbeCurve(Callback):
                                                    else ridge_probe(*args))
         self.diagnostic_seconds += time.perf_counter() - t0
 
-# %% ../nbs/03_learner.ipynb #0028
+# %% ../nbs/03_learner.ipynb #0030
 def _better(row, best_row, task):
-    if not row.get('selectable', True): return False   # e.g. an epoch of a method's first stage
     if best_row is None: return True
     if task == 'classification':
         return (row['val_acc'], -row['val_loss']) > (best_row['val_acc'], -best_row['val_loss'])
@@ -394,7 +491,7 @@ class Checkpoint(Callback):
         self.best_row = self.best_state = None
     def after_epoch(self, learn):
         row = learn.history[-1]
-        if _better(row, self.best_row, learn.task):
+        if learn.stage.selectable and _better(row, self.best_row, learn.task):   # e.g. not an epoch of DI-MML's first stage
             self.best_row = row; self.best_state = copy.deepcopy(learn.model.state_dict())
             learn.best_epoch = learn.epoch
             if self.out_dir: save_torch_atomic(dict(model=self.best_state, epoch=learn.epoch), self.out_dir / 'best.pt')
@@ -406,13 +503,14 @@ class Checkpoint(Callback):
     def state_dict(self): return dict(best_row=self.best_row, best_state=self.best_state)
     def load_state_dict(self, st): self.best_row, self.best_state = st['best_row'], st['best_state']
 
-# %% ../nbs/03_learner.ipynb #0030
+# %% ../nbs/03_learner.ipynb #0032
 @patch_to(Learner)
 def state_dict(self) -> dict:
     "Everything needed to resume this run."
     return dict(meta=getattr(self, 'meta', {}), model=self.model.state_dict(), opt=self.opt.state_dict(), sched=self.sched.state_dict(),
                 epoch=self.epoch, step_count=self.step_count, history=self.history, epochs=self.epochs,
                 best_epoch=getattr(self, 'best_epoch', None), rng=_rng_state(self.generator),
+                aux_opts={**self._pending_opt_states, **{k: o.state_dict() for k, o in self.aux_opts.items()}},
                 data_rng=[g.get_state() for g in _data_generators(self.data)],
                 cbs=dict(zip(_cb_keys(self.cbs), [_cb_state(cb) for cb in self.cbs])))
 
@@ -451,6 +549,9 @@ def load_checkpoint(self, path, epochs:int=None):
         raise MMBalanceError(f"--resume: checkpoint {path} does not fit this model ({' '.join(first[:2])[:300]}); was it written for another dataset, encoder or fusion?") from None
     self.epochs = epochs or st['epochs']; self.create_opt()
     self.opt.load_state_dict(st['opt']); self.sched.load_state_dict(st['sched'])
+    self._pending_opt_states = dict(st.get('aux_opts') or {})          # restored when the method makes them again (`make_opt`)
+    for k, o in self.aux_opts.items():
+        if k in self._pending_opt_states: o.load_state_dict(self._pending_opt_states.pop(k))
     self.history, self.step_count, self.start_epoch = st['history'], st['step_count'], st['epoch'] + 1
     self.best_epoch = st['best_epoch']
     saved, keys = st['cbs'], _cb_keys(self.cbs)
@@ -465,7 +566,7 @@ def load_checkpoint(self, path, epochs:int=None):
     for g, state in zip(_data_generators(self.data), st.get('data_rng', [])): g.set_state(state)
     return self
 
-# %% ../nbs/03_learner.ipynb #0032
+# %% ../nbs/03_learner.ipynb #0034
 class ProgressBar(Callback):
     "A tqdm.auto progress bar over epochs."
     order = 90
@@ -478,7 +579,7 @@ class ProgressBar(Callback):
     def after_fit(self, learn):
         if getattr(self, 'bar', None) is not None: self.bar.close(); self.bar = None
 
-# %% ../nbs/03_learner.ipynb #0033
+# %% ../nbs/03_learner.ipynb #0035
 class Stop(Callback):
     "Stop the fit after epoch index `after_epoch` (for interruption tests and quick looks)."
     order = 95
@@ -486,7 +587,7 @@ class Stop(Callback):
     def after_epoch(self, learn):
         if learn.epoch >= self.after: raise CancelFitException()
 
-# %% ../nbs/03_learner.ipynb #0035
+# %% ../nbs/03_learner.ipynb #0037
 def synth_learner(cbs=(), n_modalities:int=2, n_train:int=512, seed:int=0, fusion:str='concat', task='classification', batch_size:int=32, **kwargs) -> Learner:
     "A tiny synthetic learner for tests: 2+ modalities, MLP encoders, a Checkpoint callback."
     from mmbalance.data.synthetic import make_synthetic, SYNTHETIC_PRESETS

@@ -8,16 +8,16 @@ import json, time, statistics, platform
 from pathlib import Path
 import torch
 from .core import *
-from .data.core import load_dataset
+from .data.core import load_dataset, MMData
 from .models import build_model
-from .learner import Learner, Checkpoint
+from .learner import Learner, Checkpoint, Callback, cb_attr
 from .distributed import init_from_env, is_main
 from .repro import environment, set_deterministic, pin_portable_kernels
 from .metrics import task_metrics, collect_outputs, modality_accuracies, probe_accuracies, probe_features, concat_probe_accuracy
 import mmbalance.data.synthetic, mmbalance.baselines  # register the embedded dataset and the baselines
 
 # %% auto #0
-__all__ = ['DEFAULT_EPOCHS', 'SUMMARY_KEYS', 'check_data', 'train', 'evaluate_run']
+__all__ = ['DEFAULT_EPOCHS', 'SUMMARY_KEYS', 'check_model', 'check_data', 'train', 'evaluate_run']
 
 # %% ../nbs/07_train.ipynb #0006
 DEFAULT_EPOCHS = {'synthetic': 20, 'avdigits': 15}
@@ -25,6 +25,18 @@ SUMMARY_KEYS = ('method', 'dataset', 'seed', 'epochs', 'best_epoch', 'val_acc', 
                 'unimodal_test_acc', 'probe_test_acc', 'train_seconds', 'step_seconds_median')
 
 _import_plugins = import_plugins
+
+def check_model(model, data):
+    "Refuse a model that does not follow the encode/fuse contract every method relies on, saying what is missing."
+    name = type(model).__name__
+    enc = getattr(model, 'encoders', None)
+    if not isinstance(enc, torch.nn.ModuleDict) or not all(callable(getattr(model, k, None)) for k in ('encode', 'fuse')):
+        raise MMBalanceError(f"model {name}: expected `encoders` (an nn.ModuleDict, one encoder per modality) and `encode(batch)`, "
+                             "`fuse(feats) -> ModelOutput` (wrap your encoders and head in mmbalance.models.MultimodalNet)")
+    if list(enc) != list(data.modalities): raise MMBalanceError(f"model {name}: encoders for {list(enc)}, but the dataset's modalities are {data.modalities}")
+    if bad := [m for m, e in enc.items() if not isinstance(getattr(e, 'out_dim', None), int)]:
+        raise MMBalanceError(f"model {name}: encoder(s) {bad} have no integer `out_dim` (their feature size, which methods read)")
+    return model
 
 def check_data(data) -> None:
     "Refuse data a run cannot use, naming split and field: labels outside [0, n_classes), non-finite labels or inputs."
@@ -47,7 +59,7 @@ def check_data(data) -> None:
    # every module that registers datasets or methods (see `mmbalance.core`)
 
 # %% ../nbs/07_train.ipynb #0007
-def train(dataset:str='synthetic',  # a registered dataset
+def train(dataset='synthetic',      # a registered dataset's name, or your own `MMData`
           method:str='joint',       # a registered method
           epochs:int=None,          # epochs (default: the dataset's)
           seed:int=0,               # the run's seed (model init, data order, data construction)
@@ -69,10 +81,14 @@ def train(dataset:str='synthetic',  # a registered dataset
           progress:bool=True,       # progress bar
           resume:bool=False,        # continue the run in `out` from its last checkpoint
           return_learner:bool=False,# also return the Learner
-          callbacks=()              # extra callbacks for this run (e.g. `ProbeCurve()`)
+          callbacks=(),             # extra callbacks for this run (e.g. `ProbeCurve()`)
+          model=None                # your own model: a function data -> nn.Module following the encode/fuse contract (`check_model`)
          ) -> dict:
     "Train one run and return its summary (also written to `out/summary.json`); under torchrun, ranks other than 0 return None."
     _import_plugins()
+    own_data = dataset if isinstance(dataset, MMData) else None
+    if own_data is not None: dataset = own_data.name
+    if model is not None and not callable(model): raise MMBalanceError("model: give a function data -> model (called after seeding, so each seed gets its own initialisation)")
     epochs_given = epochs is not None
     if epochs is None: epochs = DEFAULT_EPOCHS.get(dataset, 15)
     if not isinstance(epochs, int) or epochs <= 0: raise MMBalanceError(f"--epochs must be a positive integer, got {epochs}")
@@ -82,6 +98,7 @@ def train(dataset:str='synthetic',  # a registered dataset
                   weight_decay=weight_decay, fusion=fusion, encoder=encoder, accumulate=accumulate, mixed_precision=mixed_precision,
                   deterministic=deterministic, dataset_options=dict(dataset_options or {}),
                   method_options=dict(method_options or {}), probes=probes)
+    if model is not None: config['model'] = getattr(model, '__name__', type(model).__name__)   # your own model (recorded by name)
     out = Path(out) if out is not None else None
     if resume:
         if out is None: raise MMBalanceError("--resume needs the run's folder")
@@ -90,24 +107,26 @@ def train(dataset:str='synthetic',  # a registered dataset
         config = {**saved, 'epochs': epochs if epochs_given else saved['epochs']}   # a resume may extend the run
     if out is not None and out.exists() and not out.is_dir(): raise MMBalanceError(f"--out {out} is a file; give a folder for the run")
     cbs = METHODS.create(config['method'], **config['method_options'])      # unknown method/options fail before any work
+    if bad := [cb for cb in cbs if not isinstance(cb, Callback)]:
+        raise MMBalanceError(f"method {config['method']!r} returned {bad[0]!r}, which is not an mmbalance.learner.Callback")
     if config.get('deterministic'): pin_portable_kernels()                  # effective only before torch's first operation (warns if too late)
     set_deterministic(strict=bool(config.get('deterministic')))
     dev, joined = init_from_env(device)                                       # under torchrun: join the process group
     main = is_main(); wout = out if main else None                            # only rank 0 writes files
     try:
         seed_everything(config['seed'])
-        data = load_dataset(config['dataset'], data_root=data_root, seed=config['seed'], **config['dataset_options'])
-        for cb in cbs:
-            if hasattr(cb, 'prepare_data'): data = cb.prepare_data(data)
+        data = own_data if own_data is not None else load_dataset(config['dataset'], data_root=data_root, seed=config['seed'], **config['dataset_options'])
+        for cb in cbs: data = cb.prepare_data(data)
         check_data(data)
         if wout is not None and not resume: write_json_atomic(wout / 'config.json', config)
         seed_everything(config['seed'])                                       # model init does not depend on data construction
-        model = build_model(data, config['fusion'], config['encoder'])
-        learn = Learner(model, data, [Checkpoint(wout), *cbs, *callbacks], lr=config['lr'], batch_size=config['batch_size'],
+        make_model = model or (lambda d: build_model(d, config['fusion'], config['encoder']))
+        net = check_model(make_model(data), data)
+        learn = Learner(net, data, [Checkpoint(wout), *cbs, *callbacks], lr=config['lr'], batch_size=config['batch_size'],
                         optimizer=config['optimizer'], weight_decay=config['weight_decay'], device=dev, seed=config['seed'],
                         progress=progress and main, accumulate=config.get('accumulate', 1), mixed_precision=config.get('mixed_precision', False))
         learn.meta = dict(dataset=config['dataset'], method=config['method'], method_options=config['method_options'])
-        extra = sum(getattr(cb, 'extra_epochs', 0) for cb in cbs)             # e.g. DI-MML's second stage runs after the given epochs
+        extra = sum(cb.extra_epochs for cb in cbs)                             # e.g. DI-MML's second stage runs after the given epochs
         if resume:
             learn.load_checkpoint(out / 'last.pt', config['epochs'] + extra)
             if learn.start_epoch > config['epochs'] + extra:
@@ -117,13 +136,12 @@ def train(dataset:str='synthetic',  # a registered dataset
         train_seconds = time.perf_counter() - t0
         summary = None                                                         # torchrun: only rank 0 evaluates and reports
         if main:
-            summary = evaluate_run(learn, config, probes=probes, device=dev)
-            diag = sum(getattr(cb, 'diagnostic_seconds', 0.) for cb in learn.cbs)   # e.g. ProbeCurve's probes: not training time
+            summary = evaluate_run(learn, config, probes=probes, device=dev, make_model=make_model)
+            diag = sum(cb_attr(cb, 'diagnostic_seconds') for cb in learn.cbs)     # e.g. ProbeCurve's probes: not training time
             summary['train_seconds'], summary['diagnostic_seconds'] = train_seconds - diag, diag
             summary['world_size'] = learn.world
             summary['environment'] = environment(dev, learn.world)             # what decides the floats (see `08_repro`)
-            for cb in cbs:
-                if hasattr(cb, 'summary'): summary.update(cb.summary(learn))
+            for cb in cbs: summary.update(cb.summary(learn))
             if wout is not None: write_json_atomic(wout / 'summary.json', summary)
     finally:
         if joined:
@@ -132,7 +150,7 @@ def train(dataset:str='synthetic',  # a registered dataset
     return (summary, learn) if return_learner else summary
 
 # %% ../nbs/07_train.ipynb #0009
-def evaluate_run(learn, config:dict, probes:bool=True, device='cpu') -> dict:
+def evaluate_run(learn, config:dict, probes:bool=True, device='cpu', make_model=None) -> dict:
     "Test metrics and imbalance diagnostics of the learner's current (best) model, as a summary dict."
     data, model = learn.data, learn.model
     best = learn.cb(Checkpoint).best_row or learn.history[-1]
@@ -161,6 +179,7 @@ def evaluate_run(learn, config:dict, probes:bool=True, device='cpu') -> dict:
             if len(model.modalities) > 1:
                 s['probe_concat_test_acc'] = concat_probe_accuracy(model, data, 'test', device=device, seed=config['seed'], feats=feats)
             seed_everything(config['seed'])
-            floor = build_model(data, config['fusion'], config['encoder']).to(device)   # same init as the trained model
+            make_model = make_model or (lambda d: build_model(d, config['fusion'], config['encoder']))
+            floor = make_model(data).to(device)                                  # same init as the trained model
             s['probe_floor_test_acc'] = probe_accuracies(floor, data, 'test', device=device, seed=config['seed'])
     return s

@@ -102,9 +102,8 @@ class CGGM(Callback):
         n_out = learn.data.n_outputs
         if getattr(self, 'classifiers', None) is None:
             self.classifiers = nn.ModuleDict({m: nn.Linear(model.encoders[m].out_dim, n_out) for m in mods}).to(learn.device)
-            lr = self.cls_lr or learn.lr
-            self.cls_opt = (torch.optim.SGD(self.classifiers.parameters(), lr=lr, momentum=0.9, weight_decay=learn.wd) if learn.optimizer == 'sgd'
-                            else torch.optim.AdamW(self.classifiers.parameters(), lr=lr, weight_decay=learn.wd))
+            # their own optimiser, of the run's kind; the loop steps, syncs and checkpoints it
+            self.cls_opt = learn.make_opt(self.classifiers.parameters(), lr=self.cls_lr or learn.lr, name='cggm_classifiers')
             if self._pending_state is not None: self._load(self._pending_state)
         self.enc_params = {m: [p for p in model.encoders[m].parameters() if p.requires_grad] for m in mods}
 
@@ -138,10 +137,7 @@ class CGGM(Callback):
             else: learn.loss = learn.loss + self.lam * gm
             learn.record('cggm_direction_loss', gm.detach())
             for m in cos: learn.record(f'cos_{m}', cos[m].detach())
-        self.cls_opt.zero_grad(set_to_none=True)
-        sum(aux_losses.values()).backward()
-        learn.sync_gradients(list(self.classifiers.parameters()))   # torchrun: the classifiers' own optimiser steps on averaged gradients
-        self.cls_opt.step()
+        learn.add_aux_loss(sum(aux_losses.values()))    # trains the classifiers (detached features) in the batch's backward
         for m in eps: learn.record(f'B_{m}', self.B[m]); learn.record(f'metric_{m}', eps[m])
 
     def before_step(self, learn):
@@ -152,13 +148,13 @@ class CGGM(Callback):
 
     def state_dict(self):
         if getattr(self, 'classifiers', None) is None: return {}
-        return dict(classifiers=self.classifiers.state_dict(), cls_opt=self.cls_opt.state_dict(), prev_eps=self.prev_eps)
+        return dict(classifiers=self.classifiers.state_dict(), prev_eps=self.prev_eps)   # (their optimiser: in the learner's checkpoint)
     def load_state_dict(self, st):
         if not st: return
         if getattr(self, 'classifiers', None) is None: self._pending_state = st   # restored once the classifiers exist
         else: self._load(st)
     def _load(self, st):
-        self.classifiers.load_state_dict(st['classifiers']); self.cls_opt.load_state_dict(st['cls_opt']); self.prev_eps = st['prev_eps']
+        self.classifiers.load_state_dict(st['classifiers']); self.prev_eps = st['prev_eps']
 
 @METHODS.register('cggm', doc='CGGM (NeurIPS 2024): per-modality classifiers scale each encoder by ρ·B_m and pull the head toward them.',
                   help=dict(rho='ρ: global gradient multiplier (paper: 1.3)', lam='λ: weight of the direction loss (0: off)',

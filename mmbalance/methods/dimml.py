@@ -7,10 +7,10 @@ from __future__ import annotations
 import torch, torch.nn as nn, torch.nn.functional as F
 from ..core import *
 from ..core import ModelOutput
-from ..learner import Callback
+from ..learner import Callback, Stage
 
 # %% auto #0
-__all__ = ['REFERENCE_CONFIGS', 'discriminative_dims', 'duc_loss', 'certainty_weighted', 'DIMML', 'dimml']
+__all__ = ['REFERENCE_CONFIGS', 'discriminative_dims', 'duc_loss', 'certainty_weighted', 'auto_duc_start', 'DIMML', 'dimml']
 
 # %% ../../nbs/14_dimml.ipynb #0006
 @torch.no_grad()
@@ -43,15 +43,20 @@ def certainty_weighted(logits:list, # logit tensors (B, C) of K predictors
     return (w[..., None] * z).sum(0)
 
 # %% ../../nbs/14_dimml.ipynb #0017
+def auto_duc_start(stage1_epochs:int) -> int:
+    "The default first DUC epoch: 2 (DUC needs trained encoders to pick discriminative dimensions), the last stage-1 epoch in runs of 2, off (-1) in runs of 1."
+    return min(2, stage1_epochs - 1) if stage1_epochs >= 2 else -1
+
 class DIMML(Callback):
     "DI-MML: stage 1 per-modality objectives (+ shared head, + DUC), stage 2 fusion head on frozen encoders, weighted inference."
     order = -5
-    def __init__(self, stage2_epochs:int=5, shared_weight:float=1.0, duc_start:int=2, tau:float=10.0, T:float=1.0, stage2_lr:float=0.0):
+    def __init__(self, stage2_epochs:int=5, shared_weight:float=1.0, duc_start:int=None, tau:float=10.0, T:float=1.0, stage2_lr:float=0.0):
         if stage2_epochs < 1: raise MMBalanceError(f"--stage2-epochs must be >= 1, got {stage2_epochs}")
         if not T > 0: raise MMBalanceError(f"--T (the certainty temperature) must be > 0, got {T}")
         if not tau > 0: raise MMBalanceError(f"--tau must be > 0, got {tau}")
         if shared_weight < 0: raise MMBalanceError(f"--shared-weight must be >= 0, got {shared_weight}")
         if stage2_lr < 0: raise MMBalanceError(f"--stage2-lr must be >= 0 (0: the learner's lr), got {stage2_lr}")
+        self.duc_auto = duc_start is None
         self.extra_epochs, self.w, self.duc_start, self.tau, self.T, self.stage2_lr = stage2_epochs, shared_weight, duc_start, tau, T, stage2_lr
         self.dims = None
 
@@ -63,7 +68,7 @@ class DIMML(Callback):
         self.private = nn.ModuleDict({m: nn.Linear(model.encoders[m].out_dim, C) for m in mods}).to(learn.device)
         self.shared = nn.Linear(max(dims), C).to(learn.device) if len(dims) == 1 else None
         if self.shared is None and self.w > 0: raise MMBalanceError(f"DI-MML's shared head needs equal feature sizes, got {dims}; use --shared-weight 0")
-        self.fusion_opt, self._pending_fusion = None, None
+        self.fusion_opt = None
 
     def trainable_modules(self): return [self.private] + ([self.shared] if self.shared is not None else [])
 
@@ -72,23 +77,19 @@ class DIMML(Callback):
     def before_fit(self, learn):
         self.stage1_epochs = learn.epochs - self.extra_epochs
         if self.stage1_epochs < 1: raise MMBalanceError(f"DI-MML needs at least one stage-1 epoch: --epochs must be >= 1 (stage 2 adds {self.extra_epochs})")
+        if self.duc_auto: self.duc_start = auto_duc_start(self.stage1_epochs)   # default: epoch 2, earlier in shorter runs
         if self.duc_start >= self.stage1_epochs:
             raise MMBalanceError(f"--duc-start {self.duc_start} is not before the last stage-1 epoch ({self.stage1_epochs - 1}); use a smaller value, or -1 to turn DUC off")
         if self.duc_start >= 0 and self.dims is None and len({m.out_dim for m in unwrap(learn.model).encoders.values()}) != 1:
             raise MMBalanceError("DUC compares features dimension by dimension and needs equal feature sizes; use --duc-start -1")
-        learn.override('predict', self.predict, self)
-        learn.override('get_loss', self.get_loss, self)
-        learn.override('step', self.step, self)
 
     def before_epoch(self, learn):
-        if self.stage(learn) == 2 and self.fusion_opt is None: self._make_fusion_opt(learn)
+        two = self.stage(learn) == 2                   # stage 2 steps only the fusion head, with its own optimiser, on frozen encoders
+        if two and self.fusion_opt is None:
+            self.fusion_opt = learn.make_opt(unwrap(learn.model).fusion.parameters(), lr=self.stage2_lr or learn.lr, name='dimml_fusion')
+        learn.stage = Stage(f'dimml stage {2 if two else 1}', frozen_encoders=two, fuse=self.fuse_train, eval_fuse=self.fuse_eval,
+                            main_opt=not two, selectable=two)      # model selection only among stage-2 epochs
         if self.duc_start >= 0 and learn.epoch == self.duc_start and self.dims is None: self.dims = self.select_dims(learn)
-
-    def _make_fusion_opt(self, learn):
-        params = list(unwrap(learn.model).fusion.parameters()); lr = self.stage2_lr or learn.lr
-        self.fusion_opt = (torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=learn.wd) if learn.optimizer == 'sgd'
-                           else torch.optim.AdamW(params, lr=lr, weight_decay=learn.wd))
-        if self._pending_fusion: self.fusion_opt.load_state_dict(self._pending_fusion); self._pending_fusion = None
 
     @torch.no_grad()
     def select_dims(self, learn) -> dict:
@@ -104,27 +105,23 @@ class DIMML(Callback):
         for (a, b), d in pairs.items(): learn.record(f'duc_dims_{a}_to_{b}', d.sum())
         return pairs
 
-    def predict(self, learn):
-        model = unwrap(learn.model)
-        if self.stage(learn) == 2 or not learn.training:
-            with torch.set_grad_enabled(learn.training and self.stage(learn) == 1):
-                if learn.training: model.encoders.eval()              # stage 2: frozen encoders, frozen BN statistics
-                learn.feats = model.encode(learn.batch)
-        else: learn.feats = model.encode(learn.batch)
-        learn.callback('after_features')
-        feats = learn.feats
+    def fuse_train(self, learn, feats) -> ModelOutput:
+        "Training: stage 1 has no fused prediction (the mean of the private heads stands in); stage 2 trains the fusion head."
         private = {m: self.private[m](f) for m, f in feats.items()}
-        if learn.training and self.stage(learn) == 1:            # stage 1 has no fused prediction
-            fused = logits = torch.stack(list(private.values())).mean(0).detach()
-        else:
-            fused = model.fuse({m: f.detach() for m, f in feats.items()}).logits
-            logits = fused if learn.training else certainty_weighted(list(private.values()) + [fused], self.T)
-        learn.out = ModelOutput(logits, private, learn.feats)
-        learn.fused_logits = fused
+        if self.stage(learn) == 1: self.fused = torch.stack(list(private.values())).mean(0).detach()
+        else: self.fused = unwrap(learn.model).fuse({m: f.detach() for m, f in feats.items()}).logits
+        return ModelOutput(self.fused, private, feats)
 
-    def get_loss(self, learn):
+    def fuse_eval(self, learn, feats) -> ModelOutput:
+        "Validation and test: the private heads and the fusion head, weighted by their certainty."
+        private = {m: self.private[m](f) for m, f in feats.items()}
+        self.fused = unwrap(learn.model).fuse({m: f.detach() for m, f in feats.items()}).logits
+        return ModelOutput(certainty_weighted(list(private.values()) + [self.fused], self.T), private, feats)
+
+    def after_loss(self, learn):
+        "The stage's objective replaces the fused loss: stage 2 the fusion head's loss, stage 1 the private (+ shared, + DUC) losses."
         y = learn.y
-        if self.stage(learn) == 2: learn.loss = learn.loss_func(learn.fused_logits, y); return
+        if self.stage(learn) == 2: learn.loss = learn.loss_func(self.fused, y); return
         f, private = learn.feats, learn.out.modality_logits
         loss = sum(F.cross_entropy(private[m], y) for m in f)
         if self.shared is not None and self.w > 0: loss = loss + self.w * sum(F.cross_entropy(self.shared(h), y) for h in f.values())
@@ -133,33 +130,27 @@ class DIMML(Callback):
             learn.record('duc_loss', duc.detach()); loss = loss + duc
         learn.loss = loss
 
-    def step(self, learn):
-        if self.stage(learn) == 1: learn.opt.step()
-        else: self.fusion_opt.step(); self.fusion_opt.zero_grad(set_to_none=True)
-
     def after_epoch(self, learn):
         learn.history[-1]['stage'] = self.stage(learn)
-        learn.history[-1]['selectable'] = int(self.stage(learn) == 2)   # model selection only among stage-2 epochs
+        learn.history[-1]['selectable'] = int(learn.stage.selectable)
 
     def summary(self, learn) -> dict:
         return dict(stage1_epochs=self.stage1_epochs, stage2_epochs=self.extra_epochs)
 
     def state_dict(self):
         return dict(private=self.private.state_dict(), shared=self.shared.state_dict() if self.shared is not None else {},
-                    dims={f'{a}>{b}': d for (a, b), d in (self.dims or {}).items()},
-                    fusion_opt=self.fusion_opt.state_dict() if self.fusion_opt is not None else {})
+                    dims={f'{a}>{b}': d for (a, b), d in (self.dims or {}).items()})   # (the stage-2 optimiser: in the learner's checkpoint)
     def load_state_dict(self, st):
         self.private.load_state_dict(st['private'])
         if self.shared is not None: self.shared.load_state_dict(st['shared'])
         self.dims = {tuple(k.split('>')): d for k, d in st['dims'].items()} or None
-        self._pending_fusion = st['fusion_opt'] or None      # the stage-2 optimiser is rebuilt when stage 2 (re)starts
 
 @METHODS.register('dimml', doc='DI-MML (ACM MM 2024): detached per-modality training + DUC, then a fusion head on frozen encoders, confidence-weighted.',
                   help=dict(stage2_epochs='epochs of stage 2 (fusion head on frozen encoders), run after --epochs of stage 1',
-                            shared_weight='w: weight of the shared-head losses', duc_start='first stage-1 epoch with the DUC loss (-1: off)',
+                            shared_weight='w: weight of the shared-head losses', duc_start='first stage-1 epoch with the DUC loss (-1: off; default: 2, or 1 in a 2-epoch stage 1, off in a 1-epoch one)',
                             tau='τ: DUC temperature (code: 50 CREMA-D, 10 AVE/UCF)', T='certainty temperature at inference (code: 1 CREMA-D, 3 AVE)',
                             stage2_lr="stage 2's learning rate (0: the learner's)"))
-def dimml(stage2_epochs:int=5, shared_weight:float=1.0, duc_start:int=2, tau:float=10.0, T:float=1.0, stage2_lr:float=0.0) -> list:
+def dimml(stage2_epochs:int=5, shared_weight:float=1.0, duc_start:int=None, tau:float=10.0, T:float=1.0, stage2_lr:float=0.0) -> list:
     "DI-MML of ACM MM 2024."
     return [DIMML(stage2_epochs, shared_weight, duc_start, tau, T, stage2_lr)]
 

@@ -114,7 +114,6 @@ class LFM(Callback):
     def before_fit(self, learn):
         if learn.task != 'classification': raise MMBalanceError("LFM needs a classification task")
         if len(learn.modalities) < 2: raise MMBalanceError(f"LFM needs at least two modalities, the model has {learn.modalities}")
-        learn.override('get_loss', self.get_loss, self)
 
     def setup(self, learn):   # here, not in before_fit: a resumed run loads the generator's saved state after setup
         self.gen = torch.Generator().manual_seed(learn.seed + 7919)
@@ -135,8 +134,9 @@ class LFM(Callback):
         mm = pairwise(js_divergence, ml)
         return 2 * ((1 - alpha) * cls + alpha * mm), cls, mm
 
-    def get_loss(self, learn):
-        if not learn.training: learn.loss = F.cross_entropy(learn.out.logits, learn.y); return   # validation: the task loss
+    def after_loss(self, learn):
+        "Training: the loss becomes (1-α) CLS + α MM (validation keeps the loop's task loss, the same cross-entropy)."
+        if not learn.training: return
         learn.loss, cls, mm = self.objective(learn, learn.out, learn.feats, learn.y, self.alpha, gather=True)
         learn.record('lfm_cls', cls.detach()); learn.record('lfm_mm', mm.detach())
 

@@ -8,11 +8,11 @@ import time
 import torch, torch.nn as nn, torch.nn.functional as F
 from ..core import *
 from ..core import ModelOutput
-from ..learner import Callback
+from ..learner import Callback, Stage
 
 # %% auto #0
 __all__ = ['FUSION_RULES', 'MIE_VARIANTS', 'GM_LAYERS', 'REFERENCE_CONFIGS', 'input_covariances', 'flat_projection', 'sam_step',
-           'fuse_predictions', 'MIEHeads', 'parse_stage_epochs', 'stage_schedule', 'MIE', 'mie']
+           'fuse_predictions', 'MIEHeads', 'parse_stage_epochs', 'stage_schedule', 'MIE', 'MIEStep', 'mie']
 
 # %% ../../nbs/16_mie.ipynb #0006
 @torch.no_grad()
@@ -169,11 +169,11 @@ class MIE(Callback):
         if self.gm_layers == 'head' and len(set(dims.values())) > 1:
             raise MMBalanceError(f"MIE --gm-layers head pairs the first head layers of the modalities, whose inputs differ ({dims}); use --gm-layers deep")
         model.fusion = MIEHeads(dims, learn.data.n_outputs, self.hidden, self.rule).to(learn.device)
+        learn.add_cbs([MIEStep(self)])                   # its step part, which runs after every other before_step callback
 
     def before_fit(self, learn):
         if learn.accumulate != 1: raise MMBalanceError(f"MIE's SAM step re-evaluates the current batch; use --accumulate 1 (got {learn.accumulate})")
         self.schedule = stage_schedule(learn.epochs, self.stage_epochs, self.mod_order)
-        for piece in ('predict', 'get_loss', 'step'): learn.override(piece, getattr(self, piece), self)
 
     def heads(self, learn) -> MIEHeads: return unwrap(learn.model).fusion
 
@@ -184,6 +184,7 @@ class MIE(Callback):
 
     def before_epoch(self, learn):
         self.stage, self.mod = self.schedule[learn.epoch]
+        learn.stage = Stage(f'mie {self.mod}', modalities=[self.mod], fuse=self.fuse_train)   # train one encoder and its head
         if learn.epoch > 0 and self.schedule[learn.epoch - 1][0] != self.stage:      # a new stage starts here
             if self.stage != self.P_stage: self.compute_projections(learn, self.schedule[learn.epoch - 1][1])
             if self.reset_opt: learn.opt.state.clear()
@@ -205,24 +206,23 @@ class MIE(Callback):
         self.P_stage, self.P_from = self.stage, k
         learn.record('gm_seconds', time.perf_counter() - t0)
 
-    def predict(self, learn):
-        if not learn.training: return learn._predict()                     # every modality, combined by the heads
-        model, m = unwrap(learn.model), self.mod
-        x = learn.batch[m]
-        if self.variant == 'code' and self.mixup_alpha > 0:                  # the code mixes the trained modality's input
-            lam = torch.distributions.Beta(self.mixup_alpha, self.mixup_alpha).sample().item()
-            perm = torch.randperm(len(x)).to(x.device)
-            x, self.mix = lam * x + (1 - lam) * x[perm], (lam, perm)
-        else: self.mix = None
-        learn.feats = {m: model.encoders[m](x)}
-        learn.callback('after_features')
-        logits = model.fusion.heads[m](learn.feats[m])
-        learn.out = ModelOutput(logits, {m: logits}, learn.feats)
+    def before_batch(self, learn):
+        self.mix = None
+        if not learn.training or self.variant != 'code' or self.mixup_alpha <= 0: return
+        m = self.mod; x = learn.batch[m]                                     # the code mixes the trained modality's input
+        lam = torch.distributions.Beta(self.mixup_alpha, self.mixup_alpha).sample().item()
+        perm = torch.randperm(len(x)).to(x.device)
+        learn.batch, self.mix = {**learn.batch, m: lam * x + (1 - lam) * x[perm]}, (lam, perm)
 
-    def get_loss(self, learn):
-        if not learn.training: return learn._get_loss()
+    def fuse_train(self, learn, feats) -> ModelOutput:
+        "Training: the stage's modality through its own head (at evaluation every head, combined by the fusion rule)."
+        logits = unwrap(learn.model).fusion.heads[self.mod](feats[self.mod])
+        return ModelOutput(logits, {self.mod: logits}, feats)
+
+    def after_loss(self, learn):
+        "The paper's loss is the loop's cross-entropy; the code variant mixes labels and adds the perturbed-head loss."
+        if not learn.training or learn.in_closure or self.variant == 'paper': return
         o, y, m = learn.out.logits, learn.y, self.mod
-        if self.variant == 'paper': learn.loss = F.cross_entropy(o, y); return
         lam, perm = self.mix if self.mix else (1., None)
         l_ori = lam * F.cross_entropy(o, y) + ((1 - lam) * F.cross_entropy(o, y[perm]) if perm is not None else 0.)
         head = unwrap(learn.model).fusion.heads[m]
@@ -239,31 +239,18 @@ class MIE(Callback):
         model = unwrap(learn.model)
         return [p for mod in (model.encoders[m], model.fusion.heads[m]) for p in mod.parameters() if p.requires_grad]
 
-    def step(self, learn):
+    def optimiser_step(self, learn):
+        "Before the loop's step (from `MIEStep`, after every other `before_step`): SAM's gradient, then the modification."
         m = self.mod
         if self.variant == 'paper' and self.rho[m] > 0:
             lp = self._sam(learn, m)
             if lp is not None: learn.record('sam_loss', lp)
         self.modify_gradients(learn, m)
-        learn._step()
 
     def _sam(self, learn, m):
-        model, ps = unwrap(learn.model), self._params(learn, m)
-        enc, head = model.encoders[m], model.fusion.heads[m]
+        ps = self._params(learn, m)
         g0 = [p.grad.clone() if p.grad is not None else None for p in ps] if learn.scaler is not None else None
-        def closure():
-            with _frozen_bn(enc):                                             # restored after backward (which reads them)
-                with torch.autocast(learn.device.type, dtype=learn.amp_dtype, enabled=learn.amp_dtype is not None):
-                    loss = F.cross_entropy(head(enc(learn.batch[m])), learn.y)
-                share = learn.loss_share()                                   # torchrun: this process's part of the global mean
-                if learn.scaler is None: (loss * share).backward(); learn.sync_gradients(ps); return loss.detach()
-                learn.scaler.scale(loss * share).backward()                  # fp16: scale, then undo the scale by hand
-            learn.sync_gradients(ps)
-            inv = 1 / learn.scaler.get_scale()
-            for p in ps:
-                if p.grad is not None: p.grad.mul_(inv)
-            return loss.detach()
-        lp = sam_step(ps, self.rho[m], closure)
+        lp = sam_step(ps, self.rho[m], learn.closure)     # the loop's second pass: same batch, BN statistics kept, AMP/DDP handled
         if g0 is not None and not all(torch.isfinite(p.grad).all() for p in ps if p.grad is not None):
             for p, g in zip(ps, g0): p.grad = g                               # overflow in the SAM pass: keep the plain gradient
             learn.record('sam_skipped', 1.)
@@ -294,13 +281,11 @@ class MIE(Callback):
     def load_state_dict(self, st):
         self.P, self.P_stage, self.P_from = {int(i): P for i, P in st['P'].items()}, st['P_stage'], st['P_from'] or None
 
-class _frozen_bn:
-    "Context manager: BatchNorm running statistics of `module` are restored on exit (SAM's second pass must not update them)."
-    def __init__(self, module): self.bns = [b for b in module.modules() if isinstance(b, nn.modules.batchnorm._BatchNorm) and b.track_running_stats]
-    def __enter__(self): self.saved = [[t.clone() for t in (b.running_mean, b.running_var, b.num_batches_tracked)] for b in self.bns]
-    def __exit__(self, *a):
-        with torch.no_grad():
-            for b, (mu, var, n) in zip(self.bns, self.saved): b.running_mean.copy_(mu); b.running_var.copy_(var); b.num_batches_tracked.copy_(n)
+class MIEStep(Callback):
+    "MIE's step: runs after every other `before_step` callback (which see the plain gradient), just before the loop's step."
+    order = 110
+    def __init__(self, mie): self.mie = mie
+    def before_step(self, learn): self.mie.optimiser_step(learn)
 
 @METHODS.register('mie', doc='MIE / IGM (2024, IJCAI 2025): alternating per-modality stages with SAM and a flat gradient modification of the heads.',
                   help=dict(stage_epochs="stage lengths in epochs, cycled (e.g. 3, or the code's CREMA-D 25,50)",
