@@ -375,7 +375,7 @@ def closure(self) -> torch.Tensor:
 @patch_to(Learner)
 @torch.no_grad()
 def get_preds(self, split:str='test', batch_size:int=256) -> dict:
-    "Fused logits, per-modality logits and labels of `split`, computed by the learner's (possibly overridden) predict."
+    "Fused logits, per-modality logits and labels of `split`, computed by the loop's predict under the current stage's evaluation rule."
     was, self.training = getattr(self, 'training', False), False
     self.model.eval(); logits, labels, mods = [], [], {}
     try:
