@@ -23,10 +23,10 @@ class SelectModalities(Callback):
     def __init__(self, modalities): self.modalities = [modalities] if isinstance(modalities, str) else list(modalities)
     def prepare_data(self, data):
         if not self.modalities or self.modalities == ['']:
-            raise MMBalanceError(f"method unimodal needs --modality; the dataset's modalities: {', '.join(data.modalities)}")
+            raise OptionError(f"method unimodal needs `modality`; the dataset's modalities: {', '.join(data.modalities)}")
         return data.select(self.modalities)
 
-@METHODS.register('unimodal', help=dict(modality='the one modality to train on (e.g. audio)'),
+@METHODS.register('unimodal', options=dict(modality='the one modality to train on (e.g. audio)'),
                   doc='One modality trained alone with the same encoder and a linear head (the reference for under-optimisation).')
 def unimodal(modality:str='') -> list:
     "Train the encoder of `modality` alone."
@@ -35,9 +35,7 @@ def unimodal(modality:str='') -> list:
 # %% ../nbs/06_baselines.ipynb #0009
 class ModalityDropout(Callback):
     "Zero one random modality's features per sample with probability `p` (training only)."
-    def __init__(self, p:float=0.3):
-        if not 0 <= p < 1: raise MMBalanceError(f"--p must be in [0, 1), got {p}")
-        self.p = p
+    def __init__(self, p:float=0.3): self.p = p
     def after_features(self, learn):
         if not learn.training or len(learn.feats) < 2: return
         mods = list(learn.feats); n = len(learn.y)
@@ -49,7 +47,7 @@ class ModalityDropout(Callback):
             learn.feats[m] = learn.feats[m] * keep
         learn.record('dropped_fraction', drop.float().mean())
 
-@METHODS.register('dropout', help=dict(p='probability that a sample loses one (random) modality'),
+@METHODS.register('dropout', options=dict(p=Opt(ge=0, lt=1, help='probability that a sample loses one (random) modality')),
                   doc='Random modality dropout on the features (a control for the balancing methods).')
 def dropout(p:float=0.3) -> list:
     "Random modality dropout."

@@ -4,131 +4,25 @@
 
 # %% ../nbs/20_bench.ipynb #0003
 from __future__ import annotations
-import json, math, os, statistics, time
+import json, os, statistics, time
 from pathlib import Path
-import torch
 from .core import *
 from .data.core import load_dataset
 from .train import train, _import_plugins, DEFAULT_EPOCHS
 from .repro import environment, environment_line, pin_portable_kernels, set_deterministic
+from .leaderboard import *
+from .timing import *
+# the names of leaderboard and timing stay importable from here, as before they were split off (private ones too)
+from .leaderboard import _parse_value, _mean_std, _paired, _fmt, _mods
+_all_ = ['expand_methods', 'leaderboard_rows', 'leaderboard_markdown', 'leaderboard_csv', 'read_leaderboard',
+         'step_times', 'cremad_shape_batch', 'run_reference_configs']
 
 # %% auto #0
-__all__ = ['TRAIN_OPTIONS', 'expand_methods', 'leaderboard_rows', 'leaderboard_markdown', 'leaderboard_csv', 'read_leaderboard',
-           'BenchRows', 'bench', 'mean_curves', 'plot_bench', 'plot_curves', 'plot_imbalance_curves', 'explorer_rows',
-           'bench_explorer', 'step_times', 'cremad_shape_batch', 'run_reference_configs']
+__all__ = ['TRAIN_OPTIONS', 'BenchRows', 'bench', 'mean_curves', 'plot_bench', 'plot_curves', 'plot_imbalance_curves',
+           'explorer_rows', 'bench_explorer', 'expand_methods', 'leaderboard_rows', 'leaderboard_markdown',
+           'leaderboard_csv', 'read_leaderboard', 'step_times', 'cremad_shape_batch', 'run_reference_configs']
 
 # %% ../nbs/20_bench.ipynb #0006
-def _parse_value(v:str):
-    for f in (int, float):
-        try: return f(v)
-        except ValueError: pass
-    return {'true': True, 'false': False}.get(v.lower(), v)
-
-def expand_methods(methods, modalities:list) -> list[tuple]:
-    "(label, method, options) for every run: `unimodal` becomes one entry per modality; `name:k=v` sets options."
-    res = []
-    for spec in methods:
-        name, *opts = spec.split(':')
-        METHODS.get(name)                           # unknown names fail here, listing the valid ones
-        kw = {}
-        for o in opts:
-            if '=' not in o: raise MMBalanceError(f"--methods: option {o!r} of {name!r} must look like key=value")
-            k, v = o.split('=', 1); kw[k] = _parse_value(v)
-        if name == 'unimodal' and 'modality' not in kw:
-            res += [(f'unimodal[{m}]', name, {'modality': m}) for m in modalities]
-        else:
-            res.append((spec if not kw else f"{name}({', '.join(f'{k}={v}' for k, v in kw.items())})", name, kw))
-    return res
-
-# %% ../nbs/20_bench.ipynb #0009
-def _mean_std(xs):
-    xs = [x for x in xs if x is not None]
-    if not xs: return None, None
-    return statistics.fmean(xs), (statistics.stdev(xs) if len(xs) > 1 else 0.)
-
-def _paired(ss, ref:dict, f):
-    "mean ± std over the seeds present in both, of f(summary, reference summary of the same seed)."
-    vals = []
-    for s in ss:
-        if s['seed'] not in ref: continue
-        try: vals.append(f(s, ref[s['seed']]))
-        except (TypeError, ZeroDivisionError, KeyError): pass
-    return _mean_std(vals)
-
-def leaderboard_rows(runs:dict, # label -> list of summaries (one per seed)
-                     reference:str='joint') -> list[dict]:
-    "One row per method: mean ± std of the headline metrics, controls, imbalance gaps, paired differences and cost ratios to `reference`."
-    first = next(iter(runs.values()))[0]
-    metric = 'test_acc' if first['task'] == 'classification' else 'test_mse'
-    ref = {s['seed']: s for s in runs.get(reference, [])}
-    mods = sorted({m for ss in runs.values() for s in ss for m in s.get('probe_test_acc') or {}})
-    alone = {m: {s['seed']: s['probe_test_acc'][m] for s in runs.get(f'unimodal[{m}]', []) if m in (s.get('probe_test_acc') or {})} for m in mods}
-    rows = []
-    for label, ss in runs.items():
-        r = dict(method=label, seeds=len(ss))
-        for k in (metric, 'test_macro_f1', 'val_acc', 'best_epoch', 'train_seconds', 'step_seconds_median', 'data_share'):
-            r[f'{k}_mean'], r[f'{k}_std'] = _mean_std([s.get(k) for s in ss])
-        r['probe_concat_mean'], r['probe_concat_std'] = _mean_std([s.get('probe_concat_test_acc') for s in ss])
-        if ref:
-            r[f'{metric}_delta_vs_{reference}_mean'], r[f'{metric}_delta_vs_{reference}_std'] = (
-                (None, None) if label == reference else _paired(ss, ref, lambda s, j: s[metric] - j[metric]))
-            r['step_ratio_mean'], r['step_ratio_std'] = _paired(ss, ref, lambda s, j: s['step_seconds_median'] / j['step_seconds_median'])
-            r['time_ratio_mean'], r['time_ratio_std'] = _paired(ss, ref, lambda s, j: s['train_seconds'] / j['train_seconds'])
-        for m in sorted({m for s in ss for m in s.get('probe_test_acc') or {}}):
-            for key, col in (('probe_test_acc', 'probe'), ('unimodal_test_acc', 'own'), ('mean_imputed_test_acc', 'imputed'), ('probe_floor_test_acc', 'probe_floor')):
-                r[f'{col}_{m}_mean'], r[f'{col}_{m}_std'] = _mean_std([(s.get(key) or {}).get(m) for s in ss])
-            if alone[m] and label != f'unimodal[{m}]':
-                r[f'gap_{m}_mean'], r[f'gap_{m}_std'] = _mean_std([alone[m][s['seed']] - s['probe_test_acc'][m] for s in ss
-                                                                   if s['seed'] in alone[m] and m in (s.get('probe_test_acc') or {})])
-        rows.append(r)
-    better = (lambda r: -(r[f'{metric}_mean'] or 0)) if metric == 'test_acc' else (lambda r: r[f'{metric}_mean'] or math.inf)
-    return sorted(rows, key=better)
-
-def _fmt(r, k, pct=True, digits=1):
-    m, s = r.get(f'{k}_mean'), r.get(f'{k}_std')
-    if m is None: return ''
-    return f"{100*m:.{digits}f} ± {100*s:.{digits}f}" if pct else f"{m:.2f} ± {s:.2f}"
-
-def _mods(rows, prefix): return sorted({k[len(prefix):-len('_mean')] for r in rows for k in r if k.startswith(prefix) and k.endswith('_mean')})
-
-def leaderboard_markdown(rows:list, title:str='', note:str='') -> str:
-    "The leaderboard as a Markdown table (accuracies in %, times as ratios to joint training)."
-    metric = 'test_acc' if 'test_acc_mean' in rows[0] else 'test_mse'
-    pct = metric == 'test_acc'
-    mods, gaps = _mods(rows, 'probe_'), _mods(rows, 'gap_')
-    mods = [m for m in mods if m not in ('floor', 'concat') and not m.startswith('floor_')]
-    dk = next((k[:-5] for r in rows for k in r if '_delta_vs_' in k and k.endswith('_mean')), None)
-    has = lambda k: any(r.get(f'{k}_mean') is not None for r in rows)
-    head = ['method', 'seeds', ('test acc %' if pct else metric), 'macro-F1 %'] + ([f'Δ vs {dk.split("_vs_")[1]} (paired)'] if dk else [])
-    head += (['concat probe %'] if has('probe_concat') else []) + [f'{m} probe %' for m in mods] + [f'{m} gap' for m in gaps]
-    head += [f'{m} own-logit acc %' for m in mods] + ['best epoch'] + (['step × joint', 'time × joint'] if has('step_ratio') else []) + ['ms/step']
-    lines = ([f'### {title}', ''] if title else []) + ([note, ''] if note else []) + ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
-    for r in rows:
-        cells = [r['method'], str(r['seeds']), _fmt(r, metric, pct), _fmt(r, 'test_macro_f1')] + ([_fmt(r, dk, pct)] if dk else [])
-        cells += ([_fmt(r, 'probe_concat')] if has('probe_concat') else []) + [_fmt(r, f'probe_{m}') for m in mods] + [_fmt(r, f'gap_{m}') for m in gaps]
-        cells += [_fmt(r, f'own_{m}') for m in mods] + [f"{r['best_epoch_mean']:.1f}"]
-        cells += [_fmt(r, 'step_ratio', False), _fmt(r, 'time_ratio', False)] if has('step_ratio') else []
-        cells += [f"{1000*r['step_seconds_median_mean']:.2f}"]
-        lines.append('| ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines) + '\n'
-
-def leaderboard_csv(rows:list) -> str:
-    "The leaderboard as CSV text (fractions, not percentages)."
-    cols = list(dict.fromkeys(k for r in rows for k in r))
-    return '\n'.join([','.join(cols)] + [','.join('' if r.get(c) is None else str(r.get(c)) for c in cols) for r in rows]) + '\n'
-
-def read_leaderboard(path) -> list[dict]:
-    "Rows of a `leaderboard.csv` (or of the one in a benchmark folder), numbers as floats."
-    import csv
-    path = Path(path); path = path / 'leaderboard.csv' if path.is_dir() else path
-    if not path.exists(): raise MMBalanceError(f"no leaderboard at {path}; run `mmbalance bench --out {path.parent}` first")
-    def num(v):
-        if v == '': return None
-        try: return float(v)
-        except ValueError: return v
-    with open(path) as f: return [{k: (v if k == 'method' else num(v)) for k, v in r.items()} for r in csv.DictReader(f)]
-
-# %% ../nbs/20_bench.ipynb #0013
 TRAIN_OPTIONS = ('batch_size', 'lr', 'optimizer', 'weight_decay', 'fusion', 'encoder', 'accumulate', 'mixed_precision', 'deterministic')
 
 class BenchRows(list):
@@ -138,12 +32,13 @@ class BenchRows(list):
 def _run_one(job:dict) -> tuple:
     "Train one run of the grid (in this process or a worker); returns (key, summary or None, error text or None)."
     import torch
-    from mmbalance.learner import ProbeCurve
+    from mmbalance.callbacks import ProbeCurve
     try:
         if job.get('threads'): torch.set_num_threads(job['threads'])
         cbs = [ProbeCurve(every=job['probe_every'], kind='ridge')] if job['probe_every'] else []
         s = train(job['dataset'], job['method'], epochs=job['epochs'], seed=job['seed'], out=job['out'], dataset_options=job['dataset_options'],
-                  method_options=job['method_options'], progress=job['progress'], resume=job['resume'], callbacks=cbs, **job['train_kwargs'])
+                  method_options=job['method_options'], progress=job['progress'], resume=job['resume'], callbacks=cbs,
+                  overwrite=not job['resume'], **job['train_kwargs'])   # the grid decided: a run it does not reuse or resume is retrained
         return job['key'], s, None
     except Exception as e:
         return job['key'], None, (str(e) if isinstance(e, MMBalanceError) else f'{type(e).__name__}: {e}')
@@ -286,7 +181,7 @@ def _reusable(d, dataset, method, kw, seed, epochs, dataset_options):
     same = (c['dataset'], c['method'], c['method_options'], c['seed'], c['dataset_options']) == (dataset, method, kw, seed, dataset_options or {})
     return s if same and c['epochs'] == epochs else None
 
-# %% ../nbs/20_bench.ipynb #0015
+# %% ../nbs/20_bench.ipynb #0008
 def mean_curves(out, labels:list, seeds:list, keys:list) -> dict:
     "label -> key -> (epochs, mean over seeds) from the runs' history.csv files in benchmark folder `out`."
     from mmbalance.viz import read_history
@@ -355,7 +250,7 @@ def _write_plots(rows, runs, out, dataset, plan, seeds):
     if any('val_acc' in c for c in curves.values()): save('curves.png', plot_curves(curves, mods, title=dataset)[0].figure)
     if any('imbalance_ratio' in c for c in curves.values()): save('imbalance.png', plot_imbalance_curves(curves, title=dataset).figure)
 
-# %% ../nbs/20_bench.ipynb #0025
+# %% ../nbs/20_bench.ipynb #0018
 def explorer_rows(rows:list, methods, metric:str) -> list:
     "The rows of `methods` that have a value for `metric` (for the explorer)."
     return [r for r in rows if r['method'] in methods and r.get(f'{metric}_mean') is not None]
@@ -385,83 +280,3 @@ def bench_explorer(folders:dict # name (e.g. dataset) -> benchmark folder
     ds.observe(refresh, 'value'); meths.observe(draw, 'value'); metric.observe(draw, 'value')
     refresh(); draw()
     return W.VBox([W.HBox([ds, metric]), meths, out])
-
-# %% ../nbs/20_bench.ipynb #0030
-def step_times(make_model,            # () -> a fresh MultimodalNet (called once per method, after seeding)
-               batch:dict,            # one training batch, used for every step
-               methods,               # method specs as for `bench` (e.g. ['joint', 'ogm_ge'])
-               rounds:int=20,         # measured steps per method
-               warmup:int=3,          # unmeasured steps per method first
-               n_classes:int=None,    # classes (default: labels' max + 1)
-               optimizer:str='sgd', lr:float=1e-3, quiet:bool=False) -> list[dict]:
-    "Median training-step time of each method on the same model and batch, with ratios to the first method."
-    import statistics
-    from mmbalance.data.core import MMData, SPLITS
-    from mmbalance.learner import Learner
-    _import_plugins()
-    n_classes = n_classes or int(batch[LABEL].max()) + 1
-    data = MMData('step_times', {s: batch for s in SPLITS}, n_classes)
-    plan = expand_methods(methods, data.modalities)
-    learners, cb_time = {}, {}
-    def timed_callback(l, label, method_cbs):
-        def callback(event):
-            for cb in l.cbs:
-                f = getattr(cb, event, None)
-                if f is None: continue
-                if cb in method_cbs:
-                    t0 = time.perf_counter(); f(l); cb_time[label] += time.perf_counter() - t0
-                else: f(l)
-        return callback
-    for label, name, kw in plan:
-        seed_everything(0)
-        cbs = METHODS.create(name, **kw)
-        l = Learner(make_model(), data, cbs, lr=lr, optimizer=optimizer, batch_size=len(batch[LABEL]), progress=False)
-        cb_time[label] = 0.; l.callback = timed_callback(l, label, set(cbs))
-        l.epochs, l.epoch, l.iter, l.training = 10 + sum(getattr(cb, 'extra_epochs', 0) for cb in cbs), 0, 0, True  # epoch 0 of a longer run
-        l.create_opt(); l.model.train(); l.dl = [batch]
-        l.callback('before_fit'); l.callback('before_epoch'); l.callback('before_train')
-        learners[label] = l
-    times, own = {k: [] for k in learners}, {k: [] for k in learners}
-    def one(k):
-        l = learners[k]; c0 = cb_time[k]
-        t0 = time.perf_counter(); l.batch = batch; l.t_data = 0.; l.one_batch(); dt = time.perf_counter() - t0
-        own[k].append(cb_time[k] - c0); return dt
-    for k in learners:
-        for _ in range(warmup): one(k)
-    for k in learners: own[k].clear()
-    for r in range(rounds):
-        order = list(learners) if r % 2 == 0 else list(learners)[::-1]
-        for k in order: times[k].append(one(k))
-    ref = list(learners)[0]; base = statistics.median(times[ref])
-    rows = [dict(method=k, median_s=statistics.median(v), min_s=min(v), max_s=max(v), ratio=statistics.median(v) / base,
-                 paired_ratio=statistics.median(a / b for a, b in zip(v, times[ref])),
-                 method_s=statistics.median(own[k]), method_ratio=1 + statistics.median(own[k]) / base) for k, v in times.items()]
-    if not quiet:
-        print(f"{'method':>14} {'median ms':>10} {'min':>8} {'max':>8} {'ratio':>7} {'paired':>7} {'own ms':>8} {'own ratio':>9}")
-        for r in rows: print(f"{r['method']:>14} {1000*r['median_s']:10.2f} {1000*r['min_s']:8.2f} {1000*r['max_s']:8.2f} {r['ratio']:7.3f} "
-                             f"{r['paired_ratio']:7.3f} {1000*r['method_s']:8.2f} {r['method_ratio']:9.3f}")
-        print("ratio: median step / the first method's median; paired: median of same-round ratios; own: time inside the "
-              "method's callbacks, and 1 + that / the first method's median step (the precise overhead)")
-    return rows
-
-# %% ../nbs/20_bench.ipynb #0033
-def cremad_shape_batch(batch_size:int=16, seed:int=0) -> tuple:
-    "A random batch with the shapes of the CREMA-D reference model, and an MMData stub with those shapes (for `step_times`)."
-    from mmbalance.data.core import MMData, SPLITS
-    g = torch.Generator().manual_seed(seed)
-    b = {'audio': torch.randn(batch_size, 1, 257, 188, generator=g), 'visual': torch.randn(batch_size, 1, 3, 112, 112, generator=g),
-         'label': torch.arange(batch_size) % 6}
-    return b, MMData('cremad_shapes', {s: b for s in SPLITS}, n_classes=6)
-
-def run_reference_configs(configs:dict, # name -> train() arguments plus a 'target' text
-                          out) -> dict:
-    "Train each reference configuration on a GPU when its dataset is registered; print the result beside its target."
-    res = {}
-    for name, cfg in configs.items():
-        cfg = {k: v for k, v in cfg.items() if k != 'target'}
-        if not torch.cuda.is_available() or cfg['dataset'] not in DATASETS:
-            print(f"{name}: skipped ({'no GPU' if not torch.cuda.is_available() else 'dataset ' + cfg['dataset'] + ' not available yet'})"); continue
-        res[name] = s = train(**cfg, seed=0, out=Path(out) / name, progress=False)
-        got = {k: s[k] for k in ('test_acc', 'test_mae') if s.get(k) is not None}
-        print(name, got, '| target:', configs[name]['target'])
-    return res

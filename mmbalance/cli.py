@@ -12,15 +12,22 @@ from .core import *
 __all__ = ['COMMANDS', 'cmd_list', 'cmd_train', 'cmd_bench', 'cmd_prepare', 'main']
 
 # %% ../nbs/21_cli.ipynb #0005
+class _Listed(tuple):
+    "Choices that argparse lists in --help but does not check: the registry checks them, in the words `train()` and bench specs get too."
+    def __contains__(self, value): return True
+
 def _add_entry_options(p, registry, name, group_title):
-    "Add the options of registry entry `name` as flags (`--snake-case` or `--snake_case`)."
+    "Add the options of registry entry `name` as flags (`--snake-case` or `--snake_case`); those with choices list them."
     g = p.add_argument_group(group_title)
-    for o in registry.options(name):
-        o.help = o.help.replace('%', '%%')                       # argparse formats help with %: "20% random" must print as written
-        flags = [f"--{o.name.replace('_', '-')}"] + ([f"--{o.name}"] if '_' in o.name else [])
-        if o.type is bool: g.add_argument(*flags, dest=f'opt_{o.name}', action=argparse.BooleanOptionalAction, default=None, help=o.help)
-        else: g.add_argument(*flags, dest=f'opt_{o.name}', type=o.type, default=None, metavar=o.type.__name__.upper(), help=f"{o.help} (default: {repr(o.default).replace('%', '%%')})")
-    return {o.name for o in registry.options(name)}
+    opts = registry.options(name)
+    for o in opts:
+        hlp = o.help.replace('%', '%%')                          # argparse formats help with %: "20% random" must print as written
+        flags = [o.flag] + ([f"--{o.name}"] if '_' in o.name else [])
+        if o.type is bool: g.add_argument(*flags, dest=f'opt_{o.name}', action=argparse.BooleanOptionalAction, default=None, help=hlp)
+        else:
+            shown = dict(choices=_Listed(o.choices)) if o.choices else dict(metavar=o.type.__name__.upper())
+            g.add_argument(*flags, dest=f'opt_{o.name}', type=o.type, default=None, help=f"{hlp} (default: {repr(o.default).replace('%', '%%')})", **shown)
+    return {o.name for o in opts}
 
 def _collect(args, names): return {n: getattr(args, f'opt_{n}') for n in names if getattr(args, f'opt_{n}', None) is not None}
 
@@ -37,7 +44,21 @@ def _common(p):
     p.add_argument('--accumulate', type=int, default=1, help='batches per optimiser step (gradient accumulation)')
     p.add_argument('--mixed-precision', action='store_true', help='autocast: bfloat16 on CPU, float16 + gradient scaling on CUDA')
     p.add_argument('--deterministic', action='store_true', help='strict deterministic algorithms (raise where none exists) and CPU kernels pinned to a portable level (AVX2 on x86-64); see 08_repro')
+    p.add_argument('--schedule', default='cosine', help='learning-rate schedule: cosine (per step, to 0), constant, step, multistep or plateau (see 03d_optim)')
+    p.add_argument('--lr-step-size', type=int, default=30, help='step: epochs between decays')
+    p.add_argument('--lr-milestones', default='', help='multistep: comma-separated epochs at which the rate decays, e.g. 30,60')
+    p.add_argument('--lr-gamma', type=float, default=0.1, help='step, multistep, plateau: decay factor')
+    p.add_argument('--lr-patience', type=int, default=10, help='plateau: epochs without validation-loss improvement before a decay')
+    p.add_argument('--clip-grad', type=float, default=None, help="clip each step's global gradient norm to this")
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
+
+def _schedule_kwargs(a) -> dict:
+    "The schedule and clipping flags as train() arguments, only those that differ from the defaults (older runs' configs have none)."
+    try: ms = tuple(int(x) for x in a.lr_milestones.split(',') if x.strip())
+    except ValueError: raise MMBalanceError(f"--lr-milestones: expected comma-separated epochs like 30,60, got {a.lr_milestones!r}") from None
+    kw = dict(schedule=a.schedule, lr_step_size=a.lr_step_size, lr_milestones=ms, lr_gamma=a.lr_gamma, lr_patience=a.lr_patience, clip_grad=a.clip_grad)
+    defaults = dict(schedule='cosine', lr_step_size=30, lr_milestones=(), lr_gamma=0.1, lr_patience=10, clip_grad=None)
+    return {k: v for k, v in kw.items() if v != defaults[k]}
 
 def _peek(argv, flag, default):
     "The value of `flag` in argv before full parsing (needed to know which options to add)."
@@ -77,6 +98,8 @@ def cmd_train(argv):
     p.add_argument('--out', default=None, help='output folder (required unless --resume)')
     p.add_argument('--resume', default=None, metavar='DIR', help='continue the run in DIR from its last checkpoint')
     p.add_argument('--no-probes', action='store_true', help='skip the linear probes')
+    p.add_argument('--overwrite', action='store_true', help='train afresh into an --out that holds a run (its files are replaced)')
+    p.add_argument('--log', default='', help='experiment trackers, comma-separated: tensorboard (event files in OUT/tensorboard)')
     _common(p)
     mopts = _add_entry_options(p, METHODS, method, f'options of method {method}')
     dopts = _add_entry_options(p, DATASETS, dataset, f'options of dataset {dataset}')
@@ -86,7 +109,8 @@ def cmd_train(argv):
               weight_decay=a.weight_decay, fusion=a.fusion, encoder=a.encoder, accumulate=a.accumulate,
               mixed_precision=a.mixed_precision, deterministic=a.deterministic, device=a.device, out=a.resume or a.out,
               data_root=a.data_root, dataset_options=_collect(a, dopts), method_options=_collect(a, mopts),
-              probes=not a.no_probes, progress=not a.no_progress, resume=a.resume is not None)
+              probes=not a.no_probes, progress=not a.no_progress, resume=a.resume is not None, overwrite=a.overwrite,
+              log=[x.strip() for x in a.log.split(',') if x.strip()], **_schedule_kwargs(a))
     if s is not None: _print_summary(s, Path(a.resume or a.out))   # torchrun: only rank 0 has a summary
 
 def _print_summary(s, out):
@@ -127,7 +151,7 @@ def cmd_bench(argv):
                 reuse=not a.no_reuse, progress=not a.no_progress, plots=not a.no_plots, jobs=a.jobs, probe_every=a.probe_every,
                 batch_size=a.batch_size, lr=a.lr, optimizer=a.optimizer, weight_decay=a.weight_decay,
                 accumulate=a.accumulate, mixed_precision=a.mixed_precision, deterministic=a.deterministic,
-                fusion=a.fusion, encoder=a.encoder, device=a.device, data_root=a.data_root)
+                fusion=a.fusion, encoder=a.encoder, device=a.device, data_root=a.data_root, **_schedule_kwargs(a))
     failed = sum(len(r.failures) for r in (res.values() if isinstance(res, dict) else [res]))
     if failed:
         print(f"mmbalance: {failed} run(s) failed (listed above and in failures.json); the leaderboard holds the runs that finished", file=sys.stderr)

@@ -4,8 +4,9 @@
 
 # %% ../nbs/00_core.ipynb #0003
 from __future__ import annotations
-import os, random, json, inspect, tempfile
+import os, re, random, json, inspect, tempfile, dataclasses
 from dataclasses import dataclass, field
+from typing import Callable
 from pathlib import Path
 import numpy as np
 import torch
@@ -13,8 +14,9 @@ import torch
 # %% auto #0
 __all__ = ['LABEL', 'METHODS', 'DATASETS', 'PLUGIN_GROUPS', 'MMBalanceError', 'patch_to', 'batch_modalities', 'batch_to',
            'batch_size_of', 'ModelOutput', 'seed_everything', 'get_device', 'unwrap', 'reduce_stat', 'atomic_write',
-           'write_text_atomic', 'write_json_atomic', 'save_torch_atomic', 'data_root', 'cache_root', 'Option',
-           'Registry', 'plugin_entry_points', 'import_plugins']
+           'write_text_atomic', 'write_json_atomic', 'save_torch_atomic', 'data_root', 'cache_root', 'flag_of',
+           'cli_spelling', 'python_spelling', 'OptionError', 'Opt', 'Option', 'Registry', 'plugin_entry_points',
+           'import_plugins']
 
 # %% ../nbs/00_core.ipynb #0006
 class MMBalanceError(ValueError):
@@ -137,20 +139,119 @@ def cache_root(root=None # an explicit cache folder, if given
     return Path(root or os.environ.get('MMBALANCE_CACHE') or Path.home()/'.cache'/'mmbalance').expanduser()
 
 # %% ../nbs/00_core.ipynb #0034
+_OPTION_REF = re.compile(r'`([A-Za-z_]\w*)(?:=([^`]*))?`')   # an option named in a message: `name` or `name=value`
+
+def flag_of(name:str) -> str:
+    "The command-line flag of option `name`: end_epoch -> --end-epoch."
+    return '--' + name.replace('_', '-')
+
+def cli_spelling(text:str) -> str:
+    "`text` with every option named in backticks, `name` or `name=value`, written as the CLI's --name or --name value."
+    return _OPTION_REF.sub(lambda m: flag_of(m[1]) + ('' if m[2] is None else f' {m[2]}'), text)
+
+def python_spelling(text:str) -> str:
+    "`text` with every option named in backticks, `name` or `name=value`, written as Python's name or name=value."
+    return _OPTION_REF.sub(lambda m: m[1] + ('' if m[2] is None else f'={m[2]}'), text)
+
+class OptionError(MMBalanceError):
+    "A bad option value or combination. Name options in `message` in backticks (`name`, `name=value`): the error reads them as CLI flags, `.python` as Python names."
+    def __init__(self, message:str):
+        super().__init__(message)
+        self.template = message                                        # as written, with the backticks
+        self.options = [m[1] for m in _OPTION_REF.finditer(message)]   # the options it names
+    def __str__(self) -> str: return cli_spelling(self.template)
+    @property
+    def python(self) -> str: return python_spelling(self.template)
+
+@dataclass(frozen=True)
+class Opt:
+    "The declaration of one option: help text and the values it accepts (its type and default come from the factory's signature)."
+    help: str = ''            # shown by --help
+    choices: tuple = None     # the accepted values (the CLI lists them)
+    ge: float = None          # range: value >= ge
+    gt: float = None          #        value > gt
+    le: float = None          #        value <= le
+    lt: float = None          #        value < lt
+    what: str = None          # what the value is, said after the flag: --T (the certainty temperature) must be > 0
+    note: str = None          # said after the range: --cls-lr must be >= 0 (0: the learner's lr)
+    check: Callable = None    # check(value) raises OptionError for what choices and a range cannot say (a format such as '25,50')
+
+    def __post_init__(self):
+        if self.choices is not None: object.__setattr__(self, 'choices', tuple(self.choices))
+        if self.ge is not None and self.gt is not None or self.le is not None and self.lt is not None:
+            raise TypeError('Opt: give at most one lower bound (ge or gt) and one upper bound (le or lt)')
+
+    @property
+    def has_range(self) -> bool: return any(b is not None for b in (self.ge, self.gt, self.le, self.lt))
+
+_TYPE_WORDS = {bool: 'true or false', int: 'an integer', float: 'a number', str: 'text'}
+
+def _of_type(v, typ) -> bool:
+    "Whether `v` can be given to an option of type `typ` (ints where floats go, 0 and 1 where bools go; numbers and lists where text goes, as specs and Python callers write them)."
+    is_bool = isinstance(v, (bool, np.bool_))
+    if typ is bool: return is_bool or isinstance(v, (int, np.integer)) and v in (0, 1)
+    if typ is int: return isinstance(v, (int, np.integer)) and not is_bool
+    if typ is float: return isinstance(v, (int, float, np.integer, np.floating)) and not is_bool
+    if typ is str: return isinstance(v, (str, int, float, list, tuple, os.PathLike)) and not is_bool
+    return True
+
 @dataclass
 class Option:
-    "One option of a registered entry: its name, default, type and help text."
-    name: str; default: object; type: type; help: str = ''
+    "One option of a registered entry: name, default and type (from the factory's signature), help text and declaration (`Opt`)."
+    name: str; default: object; type: type; help: str = ''; spec: Opt = field(default_factory=Opt)
 
+    @property
+    def choices(self) -> tuple: return self.spec.choices
+    @property
+    def flag(self) -> str: return flag_of(self.name)
+
+    @property
+    def range(self) -> str:
+        "The declared range in words: '>= 0', 'in [0, 1)', '1..26' (integers between inclusive bounds); '' if none."
+        s = self.spec
+        lo, lo_in = (s.ge, True) if s.ge is not None else (s.gt, False)
+        hi, hi_in = (s.le, True) if s.le is not None else (s.lt, False)
+        if lo is None and hi is None: return ''
+        if hi is None: return f"{'>=' if lo_in else '>'} {lo}"
+        if lo is None: return f"{'<=' if hi_in else '<'} {hi}"
+        if self.type is int and lo_in and hi_in: return f'{lo}..{hi}'
+        return f"in {'[' if lo_in else '('}{lo}, {hi}{']' if hi_in else ')'}"
+
+    def validate(self, value):
+        "Raise `OptionError` unless `value` fits the option's type, choices, range and check (None passes where it is the default)."
+        if value is None and self.default is None: return
+        s, ref = self.spec, f'`{self.name}`'
+        if not _of_type(value, self.type): raise OptionError(f"{ref} must be {_TYPE_WORDS[self.type]}, got {value!r}")
+        if s.choices is not None and value not in s.choices:
+            raise OptionError(f"{ref}: unknown {value!r}; valid: {', '.join(map(str, s.choices))}")
+        ok = ((s.ge is None or value >= s.ge) and (s.gt is None or value > s.gt) and
+              (s.le is None or value <= s.le) and (s.lt is None or value < s.lt))          # NaN fails every comparison
+        if not ok: raise OptionError(f"{ref}{f' ({s.what})' if s.what else ''} must be {self.range}{f' ({s.note})' if s.note else ''}, got {value}")
+        if s.check is not None: s.check(value)
+
+# %% ../nbs/00_core.ipynb #0036
 class Registry:
-    "Name -> factory mapping whose errors list the valid names."
+    "Name -> factory mapping whose errors list the valid names; `create` checks every option against its declaration first."
     common = ('data_root', 'seed', 'cache_dir', 'device', 'modalities')  # passed by the runner, not per-entry options
-    def __init__(self, kind:str): self.kind, self._items, self._help, self._doc = kind, {}, {}, {}
+    def __init__(self, kind:str): self.kind, self._items, self._specs, self._doc = kind, {}, {}, {}
 
-    def register(self, name:str, help:dict=None, doc:str=None):
-        "Decorator registering a factory under `name`; `help` maps option names to help texts."
+    def register(self, name:str, help:dict=None, doc:str=None, options:dict=None):
+        """Decorator registering a factory under `name`. `options` maps option names to their declaration (`Opt`, or
+        just a help text); `help` (the older form, still accepted) maps option names to help texts."""
         def _inner(fn):
-            self._items[name] = fn; self._help[name] = help or {}
+            specs = {k: Opt(help=v) for k, v in (help or {}).items()}          # help texts of names that are no option are ignored, as before
+            own = {o.name for o in _entry_options(fn, {}, self.common)}
+            for k, v in (options or {}).items():
+                if k not in own: raise TypeError(f"{self.kind} {name!r}: options= declares {k!r}, which is not a keyword option of {fn.__name__}")
+                v = v if isinstance(v, Opt) else Opt(help=v)
+                if not v.help and k in specs: v = dataclasses.replace(v, help=specs[k].help)
+                if v.has_range and _entry_type(fn, k) not in (int, float):
+                    raise TypeError(f"{self.kind} {name!r}: option {k!r} declares a range but is not a number")
+                specs[k] = v
+            for o in _entry_options(fn, specs, self.common):                    # the defaults: checked once, here
+                try: o.validate(o.default)
+                except OptionError as e: raise TypeError(f"{self.kind} {name!r}: the default of option {o.name} breaks its declaration: {e.python}") from None
+            self._items[name], self._specs[name] = fn, specs
             self._doc[name] = doc or (inspect.getdoc(fn) or '').split('\n')[0]
             return fn
         return _inner
@@ -170,25 +271,34 @@ class Registry:
         return self._items[self._check(name)]
 
     def options(self, name:str) -> list[Option]:
-        "The options (keyword parameters with defaults) of entry `name`."
-        fn, hlp = self.get(name), self._help[name]
-        res = []
-        for p in inspect.signature(fn).parameters.values():
-            if p.default is inspect.Parameter.empty or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL): continue
-            if p.name in self.common: continue
-            typ = type(p.default) if p.default is not None else _annotated_type(p.annotation)
-            res.append(Option(p.name, p.default, typ, hlp.get(p.name, '')))
-        return res
+        "The options (keyword parameters with defaults) of entry `name`, with their declarations."
+        return _entry_options(self.get(name), self._specs[name], self.common)
 
     def create(self, name:str, *args, **opts):
-        "Call the factory `name`, checking that every option in `opts` exists."
-        known = {o.name for o in self.options(name)} | (set(self.common) & set(inspect.signature(self.get(name)).parameters))
+        "Call the factory `name` once every option in `opts` exists and fits its declaration (else `OptionError`, in the CLI's spelling)."
+        fn, options = self.get(name), {o.name: o for o in self.options(name)}
+        known = set(options) | (set(self.common) & set(inspect.signature(fn).parameters))
         bad = sorted(set(opts) - known)
         if bad: raise MMBalanceError(f"{self.kind} {name!r} has no option {', '.join(bad)}; its options: {', '.join(sorted(known)) or 'none'}")
-        return self.get(name)(*args, **opts)
+        for k, v in opts.items():
+            if k in options: options[k].validate(v)
+        return fn(*args, **opts)
 
 METHODS = Registry('method')
 DATASETS = Registry('dataset')
+
+def _entry_type(fn, name:str) -> type:
+    p = inspect.signature(fn).parameters[name]
+    return type(p.default) if p.default is not None else _annotated_type(p.annotation)
+
+def _entry_options(fn, specs:dict, common) -> list[Option]:
+    "The options of factory `fn`: its keyword parameters with defaults, except the runner's `common` ones."
+    res = []
+    for p in inspect.signature(fn).parameters.values():
+        if p.default is inspect.Parameter.empty or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) or p.name in common: continue
+        spec = specs.get(p.name, Opt())
+        res.append(Option(p.name, p.default, _entry_type(fn, p.name), cli_spelling(spec.help), spec))   # help is the CLI's: `epochs` -> --epochs
+    return res
 
 def _annotated_type(ann) -> type:
     "The option type named by an annotation such as 'int' or 'int | None' (str if it names none)."

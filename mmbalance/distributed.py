@@ -10,7 +10,8 @@ import torch
 from .core import *
 
 # %% auto #0
-__all__ = ['rank_world', 'is_main', 'init_from_env', 'shard_bounds', 'all_gather_cat', 'sha256_file', 'safe_extract', 'RankLog']
+__all__ = ['rank_world', 'is_main', 'init_from_env', 'shard_bounds', 'all_gather_cat', 'DistributedMixin', 'sha256_file',
+           'safe_extract', 'RankLog']
 
 # %% ../nbs/22_distributed.ipynb #0006
 def rank_world() -> tuple:
@@ -68,6 +69,62 @@ def all_gather_cat(t:torch.Tensor, sizes:list=None) -> torch.Tensor:
     return _GatherCat.apply(t, list(sizes) if sizes is not None else [len(t)] * world, rank)
 
 # %% ../nbs/22_distributed.ipynb #0012
+class DistributedMixin:
+    "The learner's pieces for `torchrun` data parallelism (mixed into `Learner`): slicing the global batch, loss shares, gradient averaging, global random draws and gathers."
+
+@patch_to(DistributedMixin)
+def loss_share(self):
+    "Distributed: (this process's samples x processes / global samples), so that averaging gradients gives the global batch's mean; 1 otherwise."
+    if self.world == 1: return 1.
+    n = torch.tensor(float(len(self.y)), device=self.device)
+    return n * self.world / reduce_stat(n)
+
+@patch_to(DistributedMixin)
+def sync_gradients(self, params=None):
+    "Distributed: average the gradients of `params` (default: every parameter the optimiser steps) over processes, in one all-reduce."
+    if self.world == 1: return
+    import torch.distributed as dist
+    params = params if params is not None else [p for o in self.active_opts() for g in o.param_groups for p in g['params']]
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads: return
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    dist.all_reduce(flat); flat /= self.world
+    for g, v in zip(grads, flat.split([g.numel() for g in grads])): g.copy_(v.view_as(g))
+
+@patch_to(DistributedMixin)
+def shard_rand(self, *lead) -> torch.Tensor:
+    "Uniform random numbers of shape (*lead, local batch) drawn for the whole global batch and sliced to this process's samples (so every process consumes what one process would)."
+    s, e, n = self._shard()
+    return torch.rand(*lead, n)[..., s:e]
+
+@patch_to(DistributedMixin)
+def shard_randint(self, high:int) -> torch.Tensor:
+    "Random integers in [0, high), one per local sample, drawn for the global batch and sliced (see `shard_rand`)."
+    s, e, n = self._shard()
+    return torch.randint(0, high, (n,))[s:e]
+
+@patch_to(DistributedMixin)
+def gather(self, t:torch.Tensor) -> torch.Tensor:
+    "Distributed training: the rows of `t` (this process's samples) from every process, concatenated into the global batch, with a gradient path back; `t` itself otherwise."
+    if self.world == 1: return t
+    return all_gather_cat(t, shard_bounds(self._shard()[2], self.rank, self.world)[2])
+
+@patch_to(DistributedMixin)
+def _shard(self):
+    sh, n = getattr(self, 'shard', None), len(self.y)
+    return sh if sh is not None and sh[1] - sh[0] == n else (0, n, n)
+
+@patch_to(DistributedMixin)
+def _local(self, batch, training):
+    "Distributed training: this process's contiguous slice of the global batch (validation and test batches stay whole)."
+    n = batch_size_of(batch)
+    if not training or self.world == 1: self.shard = (0, n, n); return batch
+    s, e, sizes = shard_bounds(n, self.rank, self.world)
+    if min(sizes) == 0: raise MMBalanceError(f"a training batch of {n} samples cannot feed {self.world} processes; use a --batch-size of at least {self.world} (and a training set not ending in a smaller batch)")
+    self.shard = (s, e, n)
+    return {k: (v[s:e] if torch.is_tensor(v) and v.dim() > 0 and len(v) == n else v) for k, v in batch.items()}
+
+# %% ../nbs/22_distributed.ipynb #0015
 def sha256_file(path, chunk:int=1 << 20) -> str:
     "Hex sha256 of a file, read in chunks."
     h = hashlib.sha256()
@@ -98,7 +155,7 @@ def safe_extract(archive, dest, members=None) -> list:
             out.append(dest / m.name)
     return out
 
-# %% ../nbs/22_distributed.ipynb #0016
+# %% ../nbs/22_distributed.ipynb #0019
 class RankLog:
     "Callback (the learner takes any object with event methods): every process writes the per-epoch values of `keys` it computed to `<folder>/rank<r>.json` (for checking ranks agree)."
     order = 60

@@ -4,19 +4,16 @@
 
 # %% ../nbs/03_learner.ipynb #0003
 from __future__ import annotations
-import copy, math, time, random, statistics
-import numpy as np
+import math, time
 import torch, torch.nn.functional as F
-from pathlib import Path
 from dataclasses import dataclass
 from .core import *
-from .metrics import task_metrics, modality_scores, imbalance_ratio
-from .distributed import rank_world, shard_bounds, all_gather_cat
+from .distributed import rank_world, DistributedMixin
+from .optim import OptimMixin, ScheduleSpec, PlateauSchedule
 
 # %% auto #0
 __all__ = ['EVENTS', 'PROTOCOL', 'CancelBatchException', 'CancelEpochException', 'CancelFitException', 'Callback',
-           'check_callback', 'cb_attr', 'Stage', 'NonFiniteLossError', 'Learner', 'frozen_bn', 'Recorder',
-           'ImbalanceStats', 'ProbeCurve', 'history_csv', 'Checkpoint', 'ProgressBar', 'Stop', 'synth_learner']
+           'check_callback', 'cb_attr', 'Stage', 'NonFiniteLossError', 'Learner', 'frozen_bn']
 
 # %% ../nbs/03_learner.ipynb #0008
 class CancelBatchException(Exception): "Skip the rest of this batch."
@@ -35,13 +32,14 @@ class Callback:
     def setup(self, learn): pass                      # called once when added to a learner (build modules here)
     def trainable_modules(self) -> list: return []     # modules whose parameters join the learner's optimiser
     def prepare_data(self, data): return data          # called by `train()` before the model is built (may return new data)
+    def wrap_model(self, make_model): return make_model  # called by `train()`: a method that brings its own model returns a new data -> model function
     def summary(self, learn) -> dict: return {}        # fields this callback adds to the run's summary.json
     def state_dict(self) -> dict: return {}          # saved in checkpoints, for exact resume
     def load_state_dict(self, state:dict): pass
     @property
     def name(self): return type(self).__name__
 
-PROTOCOL = ('order', 'extra_epochs', 'diagnostic_seconds', 'setup', 'trainable_modules', 'prepare_data', 'summary',
+PROTOCOL = ('order', 'extra_epochs', 'diagnostic_seconds', 'setup', 'trainable_modules', 'prepare_data', 'wrap_model', 'summary',
             'state_dict', 'load_state_dict', 'name')
 
 def check_callback(cb) -> None:
@@ -56,7 +54,7 @@ def cb_attr(cb, name:str):
     "A protocol member of `cb`, or the `Callback` default for objects that do not derive from it."
     return getattr(cb, name, getattr(Callback, name))
 
-# %% ../nbs/03_learner.ipynb #0010
+# %% ../nbs/03_learner.ipynb #0012
 @dataclass
 class Stage:
     "What a method's stage changes in the loop (see above); the default is plain joint training."
@@ -71,8 +69,8 @@ class Stage:
 class NonFiniteLossError(MMBalanceError):
     "The training loss became NaN or infinite."
 
-# %% ../nbs/03_learner.ipynb #0012
-class Learner:
+# %% ../nbs/03_learner.ipynb #0014
+class Learner(OptimMixin, DistributedMixin):
     "Train a `MultimodalNet` on an `MMData` with callbacks; select the best epoch on validation."
     def __init__(self, model, data,          # a MultimodalNet and an MMData
                  cbs=(),                      # callbacks (the method's, plus any of yours)
@@ -80,30 +78,38 @@ class Learner:
                  batch_size:int=64,           # training batch size
                  optimizer:str='sgd',         # 'sgd' (momentum 0.9), 'adam' or 'adamw'
                  weight_decay:float=1e-4,     # weight decay
-                 schedule:str='cosine',       # 'cosine' (per step, to 0) or 'constant'
+                 schedule='cosine',           # 'cosine' (per step, to 0), 'constant', or a `ScheduleSpec` (step, multistep, plateau)
+                 clip_grad:float=None,        # clip the global gradient norm of each step to this (None: no clipping)
                  device='cpu',                # torch device
                  seed:int=0,                  # seed of the data order
                  progress:bool=True,          # show a progress bar (a widget in Jupyter, text in a terminal)
                  accumulate:int=1,            # batches whose gradients are summed into one optimiser step
                  mixed_precision:bool=False,  # autocast (bfloat16 on CPU, float16 + gradient scaling on CUDA)
-                 default_cbs:bool=True):      # add the recorder and imbalance statistics
+                 default_cbs:bool=True):      # add the recorder, the imbalance statistics and the progress bar
         if batch_size <= 0: raise MMBalanceError(f"--batch-size must be a positive integer, got {batch_size}")
         if optimizer not in ('sgd', 'adam', 'adamw'): raise MMBalanceError(f"--optimizer: unknown {optimizer!r}; valid: sgd, adam, adamw")
-        if schedule not in ('cosine', 'constant'): raise MMBalanceError(f"--schedule: unknown {schedule!r}; valid: cosine, constant")
+        schedule = ScheduleSpec(schedule) if isinstance(schedule, str) else schedule
+        if clip_grad is not None and not clip_grad > 0: raise MMBalanceError(f"--clip-grad must be positive, got {clip_grad}")
+        if not isinstance(accumulate, int) or accumulate < 1: raise MMBalanceError(f"--accumulate must be a positive integer, got {accumulate}")
         self.device = torch.device(device)
         self.model, self.data = model.to(self.device), data
         self.lr, self.bs, self.optimizer, self.wd, self.schedule = lr, batch_size, optimizer, weight_decay, schedule
-        if not isinstance(accumulate, int) or accumulate < 1: raise MMBalanceError(f"--accumulate must be a positive integer, got {accumulate}")
-        self.seed, self.progress, self.accumulate, self.mixed_precision = seed, progress, accumulate, mixed_precision
+        self.seed, self.progress, self.accumulate, self.mixed_precision, self.clip_grad = seed, progress, accumulate, mixed_precision, clip_grad
         self.amp_dtype = (torch.float16 if self.device.type == 'cuda' else torch.bfloat16) if mixed_precision else None
         self.scaler = torch.amp.GradScaler('cuda') if mixed_precision and self.device.type == 'cuda' else None
         self.generator = torch.Generator().manual_seed(seed)
         self.rank, self.world = rank_world()             # a torchrun process group, if one was joined (see 22_distributed)
         self.cbs, self.stage, self.in_closure = [], Stage(), False
-        self.add_cbs(([Recorder(), ImbalanceStats(), ProgressBar()] if default_cbs else []) + list(cbs))
+        if default_cbs:
+            from mmbalance.callbacks import Recorder, ImbalanceStats, ProgressBar
+            cbs = [Recorder(), ImbalanceStats(), ProgressBar(), *cbs]
+        if schedule.kind == 'plateau': cbs = [PlateauSchedule(schedule.gamma, schedule.patience), *cbs]
+        self.add_cbs(cbs)
         self.history, self.epoch, self.start_epoch, self.epochs, self.step_count = [], 0, 0, 0, 0
         self.opt = self.sched = None
         self.aux_opts, self._pending_opt_states, self.aux_losses = {}, {}, []
+        self.lr_scales, self.train_index = {}, None      # per parameter group learning-rate factors; this epoch's training samples
+        self.plateau_factor = 1.0                        # the plateau schedule's decay so far
 
     def add_cbs(self, cbs):
         "Add callbacks (sorted by `order`), calling each one's `setup`."
@@ -128,7 +134,7 @@ class Learner:
     @property
     def task(self): return self.data.task
 
-# %% ../nbs/03_learner.ipynb #0014
+# %% ../nbs/03_learner.ipynb #0016
 @patch_to(Learner)
 def encode(self, batch) -> dict:
     "Features of the stage's modalities (all at evaluation); frozen encoders run without gradients."
@@ -155,7 +161,20 @@ def loss_func(self, logits, y):
     return F.cross_entropy(logits, y) if self.task == 'classification' else F.mse_loss(logits.squeeze(-1), y.float())
 
 @patch_to(Learner)
-def _get_loss(self): self.loss = self.loss_func(self.out.logits, self.y)
+def record(self, name:str, value):
+    "Add a per-batch statistic (a number or 0-dim tensor, kept as is: no device sync per step); the epoch's row gets its mean."
+    if self.in_closure: return                           # a second pass of the same batch (SAM) records nothing twice
+    self.epoch_stats.setdefault(name, []).append(value.detach() if torch.is_tensor(value) else float(value))
+
+@patch_to(Learner)
+def _autocast(self): return torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None)
+
+@patch_to(Learner)
+def _forward(self):
+    "Predict and compute the loss under the run's precision, firing `after_features`, `after_pred` and `after_loss`."
+    with self._autocast():
+        self._predict(); self.callback('after_pred')
+        self.loss = self.loss_func(self.out.logits, self.y); self.callback('after_loss')
 
 @patch_to(Learner)
 def _backward(self):
@@ -164,73 +183,52 @@ def _backward(self):
     loss = loss * self.loss_share()                      # distributed: this process's share of the global batch
     (self.scaler.scale(loss) if self.scaler is not None else loss).backward()
 
-@patch_to(Learner)
-def loss_share(self):
-    "Distributed: (this process's samples x processes / global samples), so that averaging gradients gives the global batch's mean; 1 otherwise."
-    if self.world == 1: return 1.
-    n = torch.tensor(float(len(self.y)), device=self.device)
-    return n * self.world / reduce_stat(n)
-
-@patch_to(Learner)
-def sync_gradients(self, params=None):
-    "Distributed: average the gradients of `params` (default: every parameter the optimiser steps) over processes, in one all-reduce."
-    if self.world == 1: return
-    import torch.distributed as dist
-    params = params if params is not None else [p for o in self.active_opts() for g in o.param_groups for p in g['params']]
-    grads = [p.grad for p in params if p.grad is not None]
-    if not grads: return
-    flat = torch.cat([g.reshape(-1) for g in grads])
-    dist.all_reduce(flat); flat /= self.world
-    for g, v in zip(grads, flat.split([g.numel() for g in grads])): g.copy_(v.view_as(g))
-
-@patch_to(Learner)
-def shard_rand(self, *lead) -> torch.Tensor:
-    "Uniform random numbers of shape (*lead, local batch) drawn for the whole global batch and sliced to this process's samples (so every process consumes what one process would)."
-    s, e, n = self._shard()
-    return torch.rand(*lead, n)[..., s:e]
-
-@patch_to(Learner)
-def shard_randint(self, high:int) -> torch.Tensor:
-    "Random integers in [0, high), one per local sample, drawn for the global batch and sliced (see `shard_rand`)."
-    s, e, n = self._shard()
-    return torch.randint(0, high, (n,))[s:e]
-
-@patch_to(Learner)
-def gather(self, t:torch.Tensor) -> torch.Tensor:
-    "Distributed training: the rows of `t` (this process's samples) from every process, concatenated into the global batch, with a gradient path back; `t` itself otherwise."
-    if self.world == 1: return t
-    return all_gather_cat(t, shard_bounds(self._shard()[2], self.rank, self.world)[2])
-
-@patch_to(Learner)
-def _shard(self):
-    sh, n = getattr(self, 'shard', None), len(self.y)
-    return sh if sh is not None and sh[1] - sh[0] == n else (0, n, n)
-
-@patch_to(Learner)
-def _step(self):
-    for opt in self.active_opts():
-        if self.scaler is not None: self.scaler.step(opt)   # skips the step if unscaled gradients are not finite
-        else: opt.step()
-
-# %% ../nbs/03_learner.ipynb #0016
+# %% ../nbs/03_learner.ipynb #0018
 @patch_to(Learner)
 def one_batch(self):
     self.y, self.aux_losses = self.batch[LABEL], []
     self.callback('before_batch')
-    with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
-        self._predict(); self.callback('after_pred')
-        self._get_loss(); self.callback('after_loss')
+    self._forward()                                       # after_features, after_pred, after_loss
     if not self.training: return
-    if not torch.isfinite(self.loss.detach()).all():
-        raise NonFiniteLossError(f"training loss became {self.loss.item()} at epoch {self.epoch} step {self.iter} "
-                                 f"(global step {self.step_count}); training stopped" + self._last_good_msg())
+    self._check_finite()
     self._backward(); self.callback('after_backward')
-    if (self.iter + 1) % self.accumulate and self.iter + 1 < len(self.dl): return   # keep accumulating
+    if self._accumulating(): return
     self.sync_gradients()                                 # distributed: before any method reads or changes them
+    self._unscale(); self.callback('before_step')
+    self._step(); self.callback('after_step')
+    self._after_step()
+
+@patch_to(Learner)
+def _check_finite(self):
+    "The NaN guard: a non-finite training loss stops the run, saying where and which checkpoint is the last good one."
+    if torch.isfinite(self.loss.detach()).all(): return
+    raise NonFiniteLossError(f"training loss became {self.loss.item()} at epoch {self.epoch} step {self.iter} "
+                             f"(global step {self.step_count}); training stopped" + self._last_good_msg())
+
+@patch_to(Learner)
+def _accumulating(self) -> bool:
+    "Gradient accumulation: True while this batch's gradients are only summed (not the k-th batch, nor the epoch's last)."
+    return bool((self.iter + 1) % self.accumulate) and self.iter + 1 < len(self.dl)
+
+@patch_to(Learner)
+def _unscale(self):
+    "Mixed precision on CUDA: unscale the gradients once, so `before_step` sees true gradients."
     if self.scaler is not None:
         for opt in self.active_opts(): self.scaler.unscale_(opt)
-    self.callback('before_step')
-    self._step(); self.callback('after_step')
+
+@patch_to(Learner)
+def _step(self):
+    "Clip the gradients the step applies (if asked), then step every active optimiser (through the scaler under float16)."
+    if self.clip_grad is not None:
+        params = [p for o in self.active_opts() for g in o.param_groups for p in g['params'] if p.grad is not None]
+        torch.nn.utils.clip_grad_norm_(params, self.clip_grad)
+    for opt in self.active_opts():
+        if self.scaler is not None: self.scaler.step(opt)   # skips the step if unscaled gradients are not finite
+        else: opt.step()
+
+@patch_to(Learner)
+def _after_step(self):
+    "The scaler's update, the schedule's step, every optimiser's zero_grad, the step count."
     if self.scaler is not None: self.scaler.update()
     if self.sched is not None: self.sched.step()
     for opt in [self.opt, *self.aux_opts.values()]: opt.zero_grad(set_to_none=True)
@@ -238,27 +236,18 @@ def one_batch(self):
 
 @patch_to(Learner)
 def _last_good_msg(self):
+    from mmbalance.checkpoint import Checkpoint
     ck = self.cb(Checkpoint)
     if ck is None or ck.out_dir is None: return ''
-    last = Path(ck.out_dir) / 'last.pt'
+    last = ck.out_dir / 'last.pt'
     return f"; the last good checkpoint is {last} (end of epoch {self.epoch - 1})" if last.exists() and self.epoch > 0 else "; no checkpoint was written before it"
-
-@patch_to(Learner)
-def _local(self, batch, training):
-    "Distributed training: this process's contiguous slice of the global batch (validation and test batches stay whole)."
-    n = batch_size_of(batch)
-    if not training or self.world == 1: self.shard = (0, n, n); return batch
-    s, e, sizes = shard_bounds(n, self.rank, self.world)
-    if min(sizes) == 0: raise MMBalanceError(f"a training batch of {n} samples cannot feed {self.world} processes; use a --batch-size of at least {self.world} (and a training set not ending in a smaller batch)")
-    self.shard = (s, e, n)
-    return {k: (v[s:e] if torch.is_tensor(v) and v.dim() > 0 and len(v) == n else v) for k, v in batch.items()}
 
 @patch_to(Learner)
 def one_epoch(self, training:bool):
     self.training = training
     self.model.train(training)
     if training and self.stage.frozen_encoders: unwrap(self.model).encoders.eval()   # frozen: BatchNorm statistics too
-    self.dl = self.data.loader('train' if training else 'valid', self.bs, shuffle=training, generator=self.generator)
+    self.dl = self._loader(training)
     self.callback('before_train' if training else 'before_validate')
     it, self.iter = iter(self.dl), 0
     with torch.set_grad_enabled(training):
@@ -275,24 +264,15 @@ def one_epoch(self, training:bool):
             self.iter += 1
     self.callback('after_train' if training else 'after_validate')
 
-# %% ../nbs/03_learner.ipynb #0018
 @patch_to(Learner)
-def build_opt(self, params, lr:float=None) -> torch.optim.Optimizer:
-    "An optimiser of the run's kind (`sgd` with momentum 0.9, `adam` or `adamw`) and weight decay over `params`, at `lr` (default: the run's)."
-    lr = self.lr if lr is None else lr
-    if self.optimizer == 'sgd': return torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=self.wd)
-    if self.optimizer == 'adam': return torch.optim.Adam(params, lr=lr, weight_decay=self.wd)
-    return torch.optim.AdamW(params, lr=lr, weight_decay=self.wd)
+def _loader(self, training:bool):
+    "This epoch's batches: the training samples in `train_index` (all by default), shuffled; validation whole."
+    if not training: return self.data.loader('valid', self.bs, shuffle=False)
+    dl = self.data.loader('train', self.bs, shuffle=True, generator=self.generator, index=self.train_index)
+    self._plan_schedule(len(dl))
+    return dl
 
-@patch_to(Learner)
-def create_opt(self):
-    extra = [p for cb in self.cbs if hasattr(cb, 'trainable_modules') for mod in cb.trainable_modules() for p in mod.parameters()]
-    params = [p for p in self.model.parameters() if p.requires_grad] + extra
-    self.opt = self.build_opt(params)
-    total = max(1, self.epochs * math.ceil(len(self.data.loader('train', self.bs)) / self.accumulate))
-    f = (lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / total))) if self.schedule == 'cosine' else (lambda s: 1.0)
-    self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, f)
-
+# %% ../nbs/03_learner.ipynb #0020
 @patch_to(Learner)
 def fit(self, epochs:int, # total number of epochs (a resumed run continues up to this number)
         cbs=()):          # extra callbacks for this fit only
@@ -317,29 +297,7 @@ def fit(self, epochs:int, # total number of epochs (a resumed run continues up t
         for cb in extra: self.cbs.remove(cb)
     return self
 
-# %% ../nbs/03_learner.ipynb #0020
-@patch_to(Learner)
-def make_opt(self, params, lr:float=None, # the optimiser's learning rate (default: the run's)
-             name:str='aux'               # its key in checkpoints (unique per learner)
-            ) -> torch.optim.Optimizer:
-    "An auxiliary optimiser of the run's kind, stepped, synced, zeroed and checkpointed by the loop (not scheduled)."
-    if name in self.aux_opts: raise MMBalanceError(f"an auxiliary optimiser named {name!r} exists already")
-    opt = self.build_opt(list(params), lr); opt.active = True
-    if name in self._pending_opt_states: opt.load_state_dict(self._pending_opt_states.pop(name))   # resumed run
-    self.aux_opts[name] = opt
-    return opt
-
-@patch_to(Learner)
-def active_opts(self) -> list:
-    "The optimisers the next step updates: the main one (unless the stage says not) and the active auxiliary ones."
-    return ([self.opt] if self.stage.main_opt else []) + [o for o in self.aux_opts.values() if o.active]
-
-@patch_to(Learner)
-def add_aux_loss(self, loss:torch.Tensor):
-    "Add `loss` to this batch's backward pass (not to the reported training loss): e.g. the loss of a method's own classifiers."
-    self.aux_losses.append(loss)
-
-# %% ../nbs/03_learner.ipynb #8a08e9e0
+# %% ../nbs/03_learner.ipynb #0024
 class frozen_bn:
     "Context manager: BatchNorm running statistics of `module` are restored on exit (a second pass must not update them)."
     def __init__(self, module): self.bns = [b for b in module.modules() if isinstance(b, torch.nn.modules.batchnorm._BatchNorm) and b.track_running_stats]
@@ -355,9 +313,7 @@ def closure(self) -> torch.Tensor:
     self.in_closure, self.aux_losses = True, []
     try:
         with frozen_bn(self.model):
-            with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
-                self._predict(); self.callback('after_pred')
-                self._get_loss(); self.callback('after_loss')
+            self._forward()
             self._backward()
         self.sync_gradients()
         if self.scaler is not None:                       # unscale by hand: the scaler unscales each optimiser once per step
@@ -371,7 +327,7 @@ def closure(self) -> torch.Tensor:
         self.feats, self.out, self.loss, self.aux_losses = kept
         self.in_closure = False
 
-# %% ../nbs/03_learner.ipynb #0022
+# %% ../nbs/03_learner.ipynb #0028
 @patch_to(Learner)
 @torch.no_grad()
 def get_preds(self, split:str='test', batch_size:int=256) -> dict:
@@ -381,218 +337,21 @@ def get_preds(self, split:str='test', batch_size:int=256) -> dict:
     try:
         for batch in self.data.loader(split, batch_size, shuffle=False):
             self.batch = batch_to(batch, self.device); self.y = self.batch[LABEL]
-            with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
-                self._predict()
+            with self._autocast(): self._predict()
             logits.append(self.out.logits.float().cpu()); labels.append(self.y.cpu())
             for m, l in self.out.modality_logits.items(): mods.setdefault(m, []).append(l.float().cpu())
     finally: self.training = was
     return dict(logits=torch.cat(logits), labels=torch.cat(labels), modality_logits={m: torch.cat(v) for m, v in mods.items()})
 
-# %% ../nbs/03_learner.ipynb #0024
-@patch_to(Learner)
-def record(self, name:str, value):
-    "Add a per-batch statistic (a number or 0-dim tensor, kept as is: no device sync per step); the epoch's row gets its mean."
-    if self.in_closure: return                           # a second pass of the same batch (SAM) records nothing twice
-    self.epoch_stats.setdefault(name, []).append(value.detach() if torch.is_tensor(value) else float(value))
 
-class Recorder(Callback):
-    "Per-epoch history, validation metrics and step timings."
-    order = -10
-    def before_fit(self, learn): learn.step_times = getattr(learn, 'step_times', [])
-    def before_epoch(self, learn): learn.epoch_stats = {}; self.t0 = time.perf_counter(); self.data_t = self.comp_t = 0.
-    def before_train(self, learn): self.losses = []
-    def before_validate(self, learn): self.val = dict(loss=[], n=[], logits=[], labels=[], mod={})
-    def after_batch(self, learn):
-        if learn.training:
-            self.losses.append(learn.loss.item())
-            self.data_t += learn.t_data; self.comp_t += learn.t_batch - learn.t_data
-            learn.step_times.append((learn.t_data, learn.t_batch - learn.t_data))
-        else:
-            n = len(learn.y); self.val['loss'].append(learn.loss.item() * n); self.val['n'].append(n)
-            self.val['logits'].append(learn.out.logits.detach().cpu()); self.val['labels'].append(learn.y.cpu())
-            for m, l in learn.out.modality_logits.items(): self.val['mod'].setdefault(m, []).append(l.detach().cpu())
-    def after_epoch(self, learn):
-        v, y = self.val, torch.cat(self.val['labels'])
-        row = dict(epoch=learn.epoch, train_loss=sum(self.losses) / max(1, len(self.losses)),
-                   val_loss=sum(v['loss']) / sum(v['n']))
-        for k, x in task_metrics(torch.cat(v['logits']), y, learn.task).items(): row[f'val_{k}'] = x
-        if learn.task == 'classification':
-            for m, ls in v['mod'].items(): row[f'val_acc_{m}'] = (torch.cat(ls).argmax(1) == y).float().mean().item()
-        row.update({k: torch.stack([torch.as_tensor(v, dtype=torch.float).cpu() for v in x]).mean().item() for k, x in learn.epoch_stats.items()})
-        row.update(lr=learn.opt.param_groups[0]['lr'], epoch_seconds=time.perf_counter() - self.t0,
-                   data_seconds=self.data_t, compute_seconds=self.comp_t)
-        learn.history.append(row)
-
-# %% ../nbs/03_learner.ipynb #0026
-class ImbalanceStats(Callback):
-    "Record per-modality scores, the imbalance ratio and encoder gradient norms every training batch."
-    order = 100
-    def after_backward(self, learn):
-        if learn.task == 'classification':
-            n = torch.tensor(float(len(learn.y)))
-            scores = {m: reduce_stat(s) / reduce_stat(n) for m, s in modality_scores(learn.out.modality_logits, learn.y).items()}
-            for m, s in scores.items(): learn.record(f'score_{m}', s)
-            if len(scores) > 1: learn.record('imbalance_ratio', imbalance_ratio(scores))
-    def before_step(self, learn):
-        for m in learn.modalities:
-            gs = [p.grad for p in learn.model.encoders[m].parameters() if p.grad is not None]
-            if gs: learn.record(f'grad_norm_{m}', torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in gs])))
-
-# %% ../nbs/03_learner.ipynb #0028
-class ProbeCurve(Callback):
-    "Record each modality's linear-probe validation accuracy (`probe_val_<m>`) every `every` epochs (its time is kept in `diagnostic_seconds`, not counted as training)."
-    order = 40
-    def __init__(self, every:int=1, steps:int=200, kind:str='logistic'):
-        if kind not in ('logistic', 'ridge'): raise MMBalanceError(f"ProbeCurve kind: unknown {kind!r}; valid: logistic, ridge")
-        self.every, self.steps, self.kind, self.diagnostic_seconds = every, steps, kind, 0.
-    def after_epoch(self, learn):
-        if learn.task != 'classification' or (learn.epoch + 1) % self.every: return
-        t0 = time.perf_counter()
-        from mmbalance.metrics import collect_outputs, linear_probe, ridge_probe
-        model = unwrap(learn.model)
-        tr = collect_outputs(model, learn.data.loader('train', 512, shuffle=False), learn.device)
-        va = collect_outputs(model, learn.data.loader('valid', 512, shuffle=False), learn.device)
-        for m in tr['features']:
-            args = (tr['features'][m], tr['labels'], va['features'][m], va['labels'], learn.data.n_classes)
-            learn.history[-1][f'probe_val_{m}'] = (linear_probe(*args, steps=self.steps, seed=learn.seed) if self.kind == 'logistic'
-                                                   else ridge_probe(*args))
-        self.diagnostic_seconds += time.perf_counter() - t0
-
-# %% ../nbs/03_learner.ipynb #0030
-def _better(row, best_row, task):
-    if best_row is None: return True
-    if task == 'classification':
-        return (row['val_acc'], -row['val_loss']) > (best_row['val_acc'], -best_row['val_loss'])
-    return row['val_loss'] < best_row['val_loss']
-
-def _rng_state(gen):
-    npst = np.random.get_state()
-    return dict(torch=torch.get_rng_state(), python=list(random.getstate()[1]), python_pos=random.getstate()[2] is None,
-                numpy=[npst[0], torch.from_numpy(npst[1].astype(np.int64)), int(npst[2]), int(npst[3]), float(npst[4])],
-                data=gen.get_state(), cuda=[s for s in torch.cuda.get_rng_state_all()] if torch.cuda.is_available() else [])
-
-def _set_rng_state(st, gen):
-    torch.set_rng_state(st['torch']); gen.set_state(st['data'])
-    random.setstate((3, tuple(st['python']), None))
-    n = st['numpy']; np.random.set_state((n[0], n[1].numpy().astype(np.uint32), n[2], n[3], n[4]))
-    if st['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
-
-def history_csv(history:list) -> str:
-    "The history as CSV text (one row an epoch; columns in first-seen order)."
-    cols = list(dict.fromkeys(k for r in history for k in r))
-    fmt = lambda v: '' if v is None else (repr(v) if isinstance(v, float) else str(v))
-    return '\n'.join([','.join(cols)] + [','.join(fmt(r.get(c)) for c in cols) for r in history]) + '\n'
-
-class Checkpoint(Callback):
-    "Validation-based model selection; atomic last/best checkpoints and history.csv in `out_dir` (if given)."
-    order = 50
-    def __init__(self, out_dir=None, restore_best:bool=True):
-        self.out_dir, self.restore_best = (Path(out_dir) if out_dir else None), restore_best
-        self.best_row = self.best_state = None
-    def after_epoch(self, learn):
-        row = learn.history[-1]
-        if learn.stage.selectable and _better(row, self.best_row, learn.task):   # e.g. not an epoch of DI-MML's first stage
-            self.best_row = row; self.best_state = copy.deepcopy(learn.model.state_dict())
-            learn.best_epoch = learn.epoch
-            if self.out_dir: save_torch_atomic(dict(model=self.best_state, epoch=learn.epoch), self.out_dir / 'best.pt')
-        if self.out_dir:
-            save_torch_atomic(learn.state_dict(), self.out_dir / 'last.pt')
-            write_text_atomic(self.out_dir / 'history.csv', history_csv(learn.history))
-    def after_fit(self, learn):
-        if self.restore_best and self.best_state is not None: learn.model.load_state_dict(self.best_state)
-    def state_dict(self): return dict(best_row=self.best_row, best_state=self.best_state)
-    def load_state_dict(self, st): self.best_row, self.best_state = st['best_row'], st['best_state']
-
-# %% ../nbs/03_learner.ipynb #0032
 @patch_to(Learner)
 def state_dict(self) -> dict:
-    "Everything needed to resume this run."
-    return dict(meta=getattr(self, 'meta', {}), model=self.model.state_dict(), opt=self.opt.state_dict(), sched=self.sched.state_dict(),
-                epoch=self.epoch, step_count=self.step_count, history=self.history, epochs=self.epochs,
-                best_epoch=getattr(self, 'best_epoch', None), rng=_rng_state(self.generator),
-                aux_opts={**self._pending_opt_states, **{k: o.state_dict() for k, o in self.aux_opts.items()}},
-                data_rng=[g.get_state() for g in _data_generators(self.data)],
-                cbs=dict(zip(_cb_keys(self.cbs), [_cb_state(cb) for cb in self.cbs])))
-
-def _data_generators(data) -> list:
-    "Random generators held by the training split's columns (e.g. random crops of prepared datasets), in a fixed order."
-    return [g for k in sorted(data.splits['train']) if isinstance(g := getattr(data.splits['train'][k], 'generator', None), torch.Generator)]
-
-def _cb_state(cb) -> dict:
-    "A callback's state for the checkpoint: any object with event methods is a callback; one without `state_dict` has none."
-    return cb.state_dict() if hasattr(cb, 'state_dict') else {}
-
-def _cb_keys(cbs):
-    "Stable keys for callbacks: class name, numbered when a class appears more than once."
-    seen = {}
-    def key(cb):
-        n = getattr(cb, 'name', type(cb).__name__); seen[n] = seen.get(n, -1) + 1; return f'{n}#{seen[n]}'
-    return [key(cb) for cb in cbs]
+    "Everything needed to resume this run exactly (see `mmbalance.checkpoint`)."
+    from mmbalance.checkpoint import run_state
+    return run_state(self)
 
 @patch_to(Learner)
 def load_checkpoint(self, path, epochs:int=None):
-    "Restore a run from `last.pt`; the next `fit` continues after the saved epoch."
-    path = Path(path)
-    if not path.exists(): raise MMBalanceError(f"--resume: no checkpoint at {path}")
-    try: st = torch.load(path, map_location=self.device, weights_only=True)
-    except Exception as e:
-        raise MMBalanceError(f"--resume: cannot read checkpoint {path} (truncated, or not a torch checkpoint): {str(e).strip().splitlines()[0][:200]}") from None
-    if not isinstance(st, dict) or 'model' not in st or 'rng' not in st:
-        raise MMBalanceError(f"--resume: {path} is not a run checkpoint of this library (no model / RNG state)")
-    mine, saved_meta = getattr(self, 'meta', {}), st.get('meta') or {}
-    for k in ('dataset', 'method', 'method_options'):
-        if k in mine and k in saved_meta and mine[k] != saved_meta[k]:
-            raise MMBalanceError(f"--resume: checkpoint {path} is from {k} {saved_meta[k]!r}, but this run has {k} {mine[k]!r}")
-    try: self.model.load_state_dict(st['model'])
-    except RuntimeError as e:
-        first = str(e).strip().split('\n')
-        raise MMBalanceError(f"--resume: checkpoint {path} does not fit this model ({' '.join(first[:2])[:300]}); was it written for another dataset, encoder or fusion?") from None
-    self.epochs = epochs or st['epochs']; self.create_opt()
-    self.opt.load_state_dict(st['opt']); self.sched.load_state_dict(st['sched'])
-    self._pending_opt_states = dict(st.get('aux_opts') or {})          # restored when the method makes them again (`make_opt`)
-    for k, o in self.aux_opts.items():
-        if k in self._pending_opt_states: o.load_state_dict(self._pending_opt_states.pop(k))
-    self.history, self.step_count, self.start_epoch = st['history'], st['step_count'], st['epoch'] + 1
-    self.best_epoch = st['best_epoch']
-    saved, keys = st['cbs'], _cb_keys(self.cbs)
-    stateful = {k for k, v in saved.items() if v}
-    if missing := stateful - set(keys):
-        raise MMBalanceError(f"--resume: checkpoint {path} holds state of {sorted(missing)}, which this run lacks (was it another method?)")
-    for k, cb in zip(keys, self.cbs):
-        if k in saved:
-            if hasattr(cb, 'load_state_dict'): cb.load_state_dict(saved[k])
-        elif _cb_state(cb): raise MMBalanceError(f"--resume: checkpoint {path} has no state for {k} (was it another method?)")
-    _set_rng_state(st['rng'], self.generator)
-    for g, state in zip(_data_generators(self.data), st.get('data_rng', [])): g.set_state(state)
-    return self
-
-# %% ../nbs/03_learner.ipynb #0034
-class ProgressBar(Callback):
-    "A tqdm.auto progress bar over epochs."
-    order = 90
-    def before_fit(self, learn):
-        from tqdm.auto import tqdm
-        self.bar = tqdm(total=learn.epochs, initial=learn.start_epoch, desc='epochs', leave=False, disable=not learn.progress)
-    def after_epoch(self, learn):
-        r = learn.history[-1]; key = 'val_acc' if 'val_acc' in r else 'val_loss'
-        self.bar.set_postfix({'train_loss': f"{r['train_loss']:.3f}", key: f"{r[key]:.3f}"}, refresh=False); self.bar.update(1)
-    def after_fit(self, learn):
-        if getattr(self, 'bar', None) is not None: self.bar.close(); self.bar = None
-
-# %% ../nbs/03_learner.ipynb #0035
-class Stop(Callback):
-    "Stop the fit after epoch index `after_epoch` (for interruption tests and quick looks)."
-    order = 95
-    def __init__(self, after_epoch:int): self.after = after_epoch
-    def after_epoch(self, learn):
-        if learn.epoch >= self.after: raise CancelFitException()
-
-# %% ../nbs/03_learner.ipynb #0037
-def synth_learner(cbs=(), n_modalities:int=2, n_train:int=512, seed:int=0, fusion:str='concat', task='classification', batch_size:int=32, **kwargs) -> Learner:
-    "A tiny synthetic learner for tests: 2+ modalities, MLP encoders, a Checkpoint callback."
-    from mmbalance.data.synthetic import make_synthetic, SYNTHETIC_PRESETS
-    from mmbalance.models import build_model
-    seed_everything(seed)
-    pre = SYNTHETIC_PRESETS['imbalanced'] if n_modalities == 2 else {}
-    data = make_synthetic(n_modalities, n_train=n_train, n_valid=128, n_test=128, task=task, seed=seed, **pre)
-    return Learner(build_model(data, fusion, dim=32), data, [Checkpoint(), *cbs], seed=seed, progress=False, batch_size=batch_size, **kwargs)
+    "Restore a run from its `last.pt`; the next `fit` continues after the saved epoch (see `mmbalance.checkpoint`)."
+    from mmbalance.checkpoint import restore_run
+    return restore_run(self, path, epochs)

@@ -10,7 +10,10 @@ import torch
 from .core import *
 from .data.core import load_dataset, MMData
 from .models import build_model
-from .learner import Learner, Checkpoint, Callback, cb_attr
+from .learner import Learner, Callback, cb_attr
+from .optim import ScheduleSpec
+from .loggers import LOGGERS
+from .checkpoint import Checkpoint
 from .distributed import init_from_env, is_main
 from .repro import environment, set_deterministic, pin_portable_kernels
 from .metrics import task_metrics, collect_outputs, modality_accuracies, probe_accuracies, probe_features, concat_probe_accuracy
@@ -58,6 +61,12 @@ def check_data(data) -> None:
                                      f"{len(rows)} sample(s) (rows {rows[:5].tolist()}); fix or drop them before training")
    # every module that registers datasets or methods (see `mmbalance.core`)
 
+def _schedule_of(config:dict) -> ScheduleSpec:
+    "The run's schedule from its config (cosine when the config names none)."
+    sc = dict(config.get('schedule') or {})
+    return ScheduleSpec(sc.pop('kind', 'cosine'), **{**sc, 'milestones': tuple(sc.get('milestones', ()))})
+
+
 # %% ../nbs/07_train.ipynb #0007
 def train(dataset='synthetic',      # a registered dataset's name, or your own `MMData`
           method:str='joint',       # a registered method
@@ -71,6 +80,12 @@ def train(dataset='synthetic',      # a registered dataset's name, or your own `
           encoder:str='auto',       # auto, conv, mlp or resnet18
           accumulate:int=1,         # batches per optimiser step (gradient accumulation)
           mixed_precision:bool=False, # autocast: bfloat16 on CPU, float16 with gradient scaling on CUDA
+          schedule:str='cosine',    # cosine (per step, to 0), constant, step, multistep or plateau (the official recipes')
+          lr_step_size:int=30,      # step: epochs between decays
+          lr_milestones=(),         # multistep: epochs at which the rate decays
+          lr_gamma:float=0.1,       # step, multistep, plateau: decay factor
+          lr_patience:int=10,       # plateau: epochs without validation-loss improvement before a decay
+          clip_grad:float=None,     # clip each step's global gradient norm to this
           deterministic:bool=False, # strict deterministic algorithms and portable CPU kernels (see `08_repro`)
           device:str='auto',        # auto, cpu, cuda, mps
           out=None,                 # output folder (None: nothing written)
@@ -80,8 +95,10 @@ def train(dataset='synthetic',      # a registered dataset's name, or your own `
           probes:bool=True,         # fit linear probes (and the random-encoder floor) on the best model
           progress:bool=True,       # progress bar
           resume:bool=False,        # continue the run in `out` from its last checkpoint
+          overwrite:bool=False,     # train afresh into an `out` that holds a run (its files are replaced)
           return_learner:bool=False,# also return the Learner
           callbacks=(),             # extra callbacks for this run (e.g. `ProbeCurve()`)
+          log=(),                   # experiment trackers, e.g. 'tensorboard' (event files in `out/tensorboard`; see `03e_loggers`)
           model=None                # your own model: a function data -> nn.Module following the encode/fuse contract (`check_model`)
          ) -> dict:
     "Train one run and return its summary (also written to `out/summary.json`); under torchrun, ranks other than 0 return None."
@@ -99,6 +116,10 @@ def train(dataset='synthetic',      # a registered dataset's name, or your own `
                   deterministic=deterministic, dataset_options=dict(dataset_options or {}),
                   method_options=dict(method_options or {}), probes=probes)
     if model is not None: config['model'] = getattr(model, '__name__', type(model).__name__)   # your own model (recorded by name)
+    spec = ScheduleSpec(schedule, step_size=lr_step_size, milestones=tuple(lr_milestones), gamma=lr_gamma, patience=lr_patience)
+    if spec != ScheduleSpec():                                                # recorded when not the default (older runs have none)
+        config['schedule'] = dict(kind=spec.kind, step_size=spec.step_size, milestones=list(spec.milestones), gamma=spec.gamma, patience=spec.patience)
+    if clip_grad is not None: config['clip_grad'] = clip_grad
     out = Path(out) if out is not None else None
     if resume:
         if out is None: raise MMBalanceError("--resume needs the run's folder")
@@ -106,6 +127,14 @@ def train(dataset='synthetic',      # a registered dataset's name, or your own `
         saved = json.loads((out / 'config.json').read_text())
         config = {**saved, 'epochs': epochs if epochs_given else saved['epochs']}   # a resume may extend the run
     if out is not None and out.exists() and not out.is_dir(): raise MMBalanceError(f"--out {out} is a file; give a folder for the run")
+    if out is not None and not resume and not overwrite and (held := [f for f in ('summary.json', 'last.pt') if (out / f).exists()]):
+        what = 'a finished run' if 'summary.json' in held else 'an interrupted run'
+        raise MMBalanceError(f"--out {out} already holds {what} ({held[0]}); nothing was changed. Continue it with --resume {out}, "
+                             "give a new --out folder, or replace it with --overwrite")
+    log = [log] if isinstance(log, str) else list(log)
+    if bad := [n for n in log if n not in LOGGERS]: raise MMBalanceError(f"--log: unknown {bad[0]!r}; valid: {', '.join(LOGGERS)}")
+    if log and out is None: raise MMBalanceError("--log needs --out (the logs are written into the run's folder)")
+    loggers = [LOGGERS[n](out) for n in log]
     cbs = METHODS.create(config['method'], **config['method_options'])      # unknown method/options fail before any work
     if bad := [cb for cb in cbs if not isinstance(cb, Callback)]:
         raise MMBalanceError(f"method {config['method']!r} returned {bad[0]!r}, which is not an mmbalance.learner.Callback")
@@ -121,10 +150,12 @@ def train(dataset='synthetic',      # a registered dataset's name, or your own `
         if wout is not None and not resume: write_json_atomic(wout / 'config.json', config)
         seed_everything(config['seed'])                                       # model init does not depend on data construction
         make_model = model or (lambda d: build_model(d, config['fusion'], config['encoder']))
+        for cb in cbs: make_model = cb.wrap_model(make_model)                # a method that brings its own model (e.g. Greedy's MMTM)
         net = check_model(make_model(data), data)
-        learn = Learner(net, data, [Checkpoint(wout), *cbs, *callbacks], lr=config['lr'], batch_size=config['batch_size'],
+        learn = Learner(net, data, [Checkpoint(wout), *cbs, *callbacks, *loggers], lr=config['lr'], batch_size=config['batch_size'],
                         optimizer=config['optimizer'], weight_decay=config['weight_decay'], device=dev, seed=config['seed'],
-                        progress=progress and main, accumulate=config.get('accumulate', 1), mixed_precision=config.get('mixed_precision', False))
+                        progress=progress and main, accumulate=config.get('accumulate', 1), mixed_precision=config.get('mixed_precision', False),
+                        schedule=_schedule_of(config), clip_grad=config.get('clip_grad'))
         learn.meta = dict(dataset=config['dataset'], method=config['method'], method_options=config['method_options'])
         extra = sum(cb.extra_epochs for cb in cbs)                             # e.g. DI-MML's second stage runs after the given epochs
         if resume:
@@ -143,7 +174,9 @@ def train(dataset='synthetic',      # a registered dataset's name, or your own `
             summary['environment'] = environment(dev, learn.world)             # what decides the floats (see `08_repro`)
             for cb in cbs: summary.update(cb.summary(learn))
             if wout is not None: write_json_atomic(wout / 'summary.json', summary)
+            for lg in loggers: lg.log_summary(summary, learn.epochs)
     finally:
+        for lg in loggers: lg.close()
         if joined:
             import torch.distributed as dist
             dist.destroy_process_group()

@@ -136,3 +136,30 @@ def test_bench_refuses_another_benchmarks_folder(tmp_path):
     p = run(*base, '--epochs', 2, check=False)
     assert p.returncode == 2 and "holds another benchmark's runs (epochs: 1 there, 2 here)" in p.stderr, p.stderr
     assert (tmp_path / 'runs' / 'joint' / 'seed0' / 'summary.json').read_text() == before   # nothing overwritten
+
+def test_finished_run_is_not_overwritten(tmp_path):
+    "A second `train` into a finished run's folder is refused (exit 2, naming the folder and --resume) and nothing in it changes."
+    d = tmp_path / 'r'
+    run('train', '--dataset', 'synthetic', '--epochs', 2, '--out', d, '--no-progress', '--no-probes')
+    before = {f.name: f.read_bytes() for f in d.iterdir()}
+    p = run('train', '--dataset', 'synthetic', '--epochs', 3, '--seed', 1, '--out', d, '--no-progress', check=False)
+    assert p.returncode == 2 and f'--out {d} already holds a finished run' in p.stderr and f'--resume {d}' in p.stderr, p.stderr
+    assert {f.name: f.read_bytes() for f in d.iterdir()} == before
+    run('train', '--dataset', 'synthetic', '--epochs', 2, '--seed', 1, '--out', d, '--no-progress', '--no-probes', '--overwrite')
+    assert summary(d)['seed'] == 1
+
+def test_schedule_clipping_and_tensorboard_flags(tmp_path):
+    "The official recipes' schedule and clipping flags reach the run and its config; --log tensorboard writes readable event files."
+    d = tmp_path / 'r'
+    run('train', '--dataset', 'synthetic', '--method', 'ogm_ge', '--epochs', 3, '--schedule', 'multistep', '--lr-milestones', '1,2',
+        '--lr-gamma', 0.5, '--clip-grad', 0.8, '--log', 'tensorboard', '--out', d, '--no-progress', '--no-probes')
+    cfg = json.loads((d / 'config.json').read_text())
+    assert cfg['schedule'] == dict(kind='multistep', step_size=30, milestones=[1, 2], gamma=0.5, patience=10) and cfg['clip_grad'] == 0.8
+    lrs = [float(l.split(',')[l0.split(',').index('lr')]) for l0 in [(d / 'history.csv').read_text().splitlines()[0]] for l in (d / 'history.csv').read_text().splitlines()[1:]]
+    assert lrs == [0.05, 0.025, 0.0125], lrs
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    ev = EventAccumulator(str(d / 'tensorboard')); ev.Reload()
+    tags = set(ev.Tags()['scalars'])
+    assert {'loss/train', 'valid/acc', 'test/acc', 'opt/lr'} <= tags and [e.step for e in ev.Scalars('valid/acc')] == [0, 1, 2], tags
+    p = run('train', '--dataset', 'synthetic', '--schedule', 'multistep', '--out', tmp_path / 'x', check=False)
+    assert p.returncode == 2 and '--lr-milestones' in p.stderr and not (tmp_path / 'x' / 'config.json').exists()

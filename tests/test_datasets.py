@@ -230,7 +230,7 @@ def test_prepared_dataset_resume_is_exact(tmp_path, capsys):
     "The random crops and frame choices of a prepared dataset continue where they stopped: a resumed run equals an uninterrupted one."
     import torch
     from mmbalance.train import train
-    from mmbalance.learner import Stop
+    from mmbalance.callbacks import Stop
     raw = make_cremad_fixture(tmp_path / 'CREMA-D')
     prepare(capsys, 'cremad', raw, raw / 'cremad')
     kw = dict(epochs=3, seed=0, batch_size=8, data_root=raw, progress=False, probes=False, device='cpu')

@@ -25,10 +25,12 @@ def test_method_runs_on_avdigits(method, tmp_path):
 @pytest.mark.parametrize('args,msg', [
     (['--method', 'ogm_ge', '--alpha', '-1'], '--alpha must be >= 0'),
     (['--method', 'ogm', '--start-epoch', '5', '--end-epoch', '2'], '--end-epoch 2 is before --start-epoch 5'),
-    (['--method', 'opm', '--p-exe', '1.5'], '--p-exe is a probability and must be in [0, 1]'),
-    (['--method', 'opm', '--q-base', '-0.2'], '--q-base is a probability and must be in [0, 1]'),
+    (['--method', 'opm', '--p-exe', '1.5'], '--p-exe (a probability) must be in [0, 1], got 1.5'),
+    (['--method', 'opm', '--q-base', '-0.2'], '--q-base (a probability) must be in [0, 1], got -0.2'),
+    (['--method', 'opm', '--warmup-epochs', '4', '--end-epoch', '2'], '--end-epoch 2 is before the first active epoch 4 (--warmup-epochs)'),
     (['--method', 'ogm_ge', '--modulate', 'smell'], "--modulate: ['smell'] not in the dataset's modalities"),
-    (['--method', 'ogm', '--form', 'magic'], "--form: unknown 'magic'"),
+    (['--method', 'ogm', '--form', 'magic'], "--form: unknown 'magic'; valid: cvpr_code, shifted, tpami"),
+    (['--method', 'ogm', '--tie', 'last'], "--tie: unknown 'last'; valid: none, first"),
     (['--method', 'opm', '--rescale', 'twice'], "--rescale: unknown 'twice'"),
 ])
 def test_bad_method_options(args, msg, tmp_path):
@@ -52,6 +54,8 @@ def test_cggm_three_modalities_and_regression(extra, column, tmp_path):
     (['--metric', 'neg_mae'], '--metric neg_mae is a regression metric, but the task is classification'),
     (['--metric', 'dice'], '--metric dice is a segmentation metric'),
     (['--fusion', 'film'], 'use --lam 0'),
+    (['--timing', 'stale', '--direction', 'gradient'], "--timing stale goes with --direction weights (the code's form)"),
+    (['--cls-lr', '-1'], "--cls-lr must be >= 0 (0: the learner's lr), got -1.0"),
 ])
 def test_cggm_bad_options(args, msg, tmp_path):
     refused(tmp_path, '--method', 'cggm', '--epochs', 1, *args, msg=msg)
@@ -88,6 +92,7 @@ def test_lfm_runs_on_avdigits(extra, tmp_path):
     (['--alpha', '1.5'], '--alpha must be in [0, 1]'), (['--alpha', '-0.1'], '--alpha must be in [0, 1]'),
     (['--tau', '0'], '--tau (the InfoNCE temperature) must be > 0'), (['--tau', '-1'], '--tau (the InfoNCE temperature) must be > 0'),
     (['--schedule', 'cosine'], "--schedule: unknown 'cosine'"),
+    (['--alpha-min', '0.8', '--alpha-max', '0.5'], '--alpha-min 0.8 is above --alpha-max 0.5'),
 ])
 def test_lfm_bad_options(args, msg, tmp_path):
     refused(tmp_path, '--method', 'lfm', '--epochs', 1, *args, msg=msg)
@@ -108,6 +113,21 @@ def test_mie_runs_on_avdigits(tmp_path):
     (['--order', 'b,z'], "--order: ['z'] not in the dataset's modalities"),
     (['--gm-layers', 'all'], "--gm-layers: unknown 'all'"), (['--variant', 'faithful'], "--variant: unknown 'faithful'"),
     (['--task', 'regression'], 'MIE needs a classification task'),
+    (['--head-hidden', '256,0'], "--head-hidden needs positive sizes, got '256,0'"),
+    (['--accumulate', '2'], 'use --accumulate 1 (got 2)'),
 ])
 def test_mie_bad_options(args, msg, tmp_path):
     refused(tmp_path, '--method', 'mie', '--epochs', 1, *args, msg=msg)
+
+def test_methods_spell_no_flags():
+    "Method modules name options in backticks (`OptionError`); the CLI's spelling is made in one place, mmbalance.core."
+    import re
+    root = Path(__file__).resolve().parents[1] / 'mmbalance'
+    for p in [*sorted((root / 'methods').glob('*.py')), root / 'baselines.py']:
+        for i, line in enumerate(p.read_text().splitlines(), 1):
+            assert not re.search(r'--[a-z]', line), f'{p.name}:{i}: {line.strip()}'
+
+def test_bad_method_options_in_a_bench_spec(tmp_path):
+    "A benchmark spec's options go through the same checks, in the same words."
+    p = run('bench', '--methods', 'ogm:form=magic', '--seeds', '0', '--epochs', '1', '--n-train', '200', '--out', tmp_path, '--no-progress', check=False)
+    assert p.returncode == 2 and "--form: unknown 'magic'; valid: cvpr_code, shifted, tpami" in p.stderr and 'Traceback' not in p.stderr, p.stderr

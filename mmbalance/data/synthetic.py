@@ -10,7 +10,7 @@ from ..core import *
 from .core import *
 
 # %% auto #0
-__all__ = ['SYNTHETIC_PRESETS', 'synthetic_masks', 'make_synthetic', 'synthetic']
+__all__ = ['SYNTHETIC_PRESETS', 'TASKS', 'synthetic_masks', 'make_synthetic', 'synthetic']
 
 # %% ../../nbs/01a_data.synthetic.ipynb #0005
 SYNTHETIC_PRESETS = {  # two-modality settings measured in research/avdigits.md §5
@@ -23,12 +23,14 @@ def synthetic_masks(shares, latent:int) -> torch.Tensor:
     "One 0/1 mask over the latent coordinates per modality: consecutive blocks of `share*latent` coordinates (wrapping)."
     masks, start = torch.zeros(len(shares), latent), 0
     for m, s in enumerate(shares):
-        if not 0 < s <= 1: raise MMBalanceError(f"--shares: each share must be in (0, 1], got {s}")
+        if not 0 < s <= 1: raise MMBalanceError(f"shares: each share must be in (0, 1], got {s}")
         k = max(1, round(s * latent))
         masks[m, (torch.arange(start, start + k) % latent)] = 1.; start += k
     return masks
 
 # %% ../../nbs/01a_data.synthetic.ipynb #0007
+TASKS = ('classification', 'regression')
+
 def make_synthetic(n_modalities:int=2,  # number of modalities, named a, b, c, ...
                    shares=None,          # fraction of the latent coordinates each modality sees
                    snrs=None,            # signal-to-noise ratio of each modality (sets its learning speed)
@@ -40,12 +42,12 @@ def make_synthetic(n_modalities:int=2,  # number of modalities, named a, b, c, .
                    task:str='classification', # or 'regression'
                    seed:int=0) -> MMData:
     "Draw a synthetic multimodal dataset; everything is a function of `seed` and the arguments."
-    if n_modalities < 1 or n_modalities > 26: raise MMBalanceError(f"--n-modalities must be 1..26, got {n_modalities}")
+    if n_modalities < 1 or n_modalities > 26: raise MMBalanceError(f"n_modalities must be 1..26, got {n_modalities}")
     shares = tuple(shares) if shares is not None else (1 / n_modalities,) * n_modalities
     snrs = tuple(snrs) if snrs is not None else tuple(torch.logspace(0.6, 0, n_modalities).tolist())  # 4 ... 1
     for nm, v in (('shares', shares), ('snrs', snrs)):
-        if len(v) != n_modalities: raise MMBalanceError(f"--{nm}: expected {n_modalities} values (one per modality), got {len(v)}")
-    if task not in ('classification', 'regression'): raise MMBalanceError(f"--task must be classification or regression, got {task!r}")
+        if len(v) != n_modalities: raise OptionError(f"`{nm}`: expected {n_modalities} values (one per modality, `n_modalities={n_modalities}`), got {len(v)}")
+    if task not in TASKS: raise MMBalanceError(f"task: unknown {task!r}; valid: {', '.join(TASKS)}")
     g = torch.Generator().manual_seed(seed)
     masks = synthetic_masks(shares, latent)
     embeds = [torch.linalg.qr(torch.randn(dim, latent, generator=g))[0] for _ in range(n_modalities)]  # D x L orthonormal
@@ -66,22 +68,28 @@ def make_synthetic(n_modalities:int=2,  # number of modalities, named a, b, c, .
     return MMData('synthetic', splits, n_classes if task == 'classification' else None, task, info)
 
 # %% ../../nbs/01a_data.synthetic.ipynb #0012
-def _floats(v, flag):
+def _floats(v, name:str):
+    "The numbers of option `name`, given as '4,1.5' (or a list of numbers); None when not given."
     if v is None or v == '': return None
-    if isinstance(v, str):
-        try: return tuple(float(x) for x in v.split(','))
-        except ValueError: raise MMBalanceError(f"--{flag}: expected comma-separated numbers like 4,1.5, got {v!r}") from None
-    return tuple(float(x) for x in v)
+    if isinstance(v, (list, tuple)): return tuple(float(x) for x in v)
+    try: return tuple(float(x) for x in str(v).split(','))
+    except ValueError: raise OptionError(f"`{name}`: expected comma-separated numbers like 4,1.5, got {v!r}") from None
 
-@DATASETS.register('synthetic', help=dict(
-    preset=f"two-modality setting: {', '.join(SYNTHETIC_PRESETS)} (ignored when shares/snrs are given or n_modalities != 2)",
-    n_modalities='number of modalities (a, b, c, ...)', shares='comma-separated share of latent coordinates per modality',
-    snrs='comma-separated signal-to-noise ratio per modality', task='classification or regression',
+def _check_shares(v):
+    for s in _floats(v, 'shares') or ():
+        if not 0 < s <= 1: raise OptionError(f"`shares`: each share must be in (0, 1], got {s}")
+
+def _check_snrs(v): _floats(v, 'snrs')
+
+@DATASETS.register('synthetic', options=dict(
+    preset=Opt(choices=tuple(SYNTHETIC_PRESETS), help=f"two-modality setting: {', '.join(SYNTHETIC_PRESETS)} (ignored when shares/snrs are given or n_modalities != 2)"),
+    n_modalities=Opt(ge=1, le=26, help='number of modalities (a, b, c, ...)'),
+    shares=Opt(check=_check_shares, help='comma-separated share of latent coordinates per modality'),
+    snrs=Opt(check=_check_snrs, help='comma-separated signal-to-noise ratio per modality'), task=Opt(choices=TASKS, help='classification or regression'),
     n_train='training samples', n_valid='validation samples', n_test='test samples', n_classes='classes'))
 def synthetic(preset:str='imbalanced_headroom', n_modalities:int=2, shares:str='', snrs:str='', task:str='classification',
               n_train:int=2000, n_valid:int=500, n_test:int=2000, n_classes:int=10, seed:int=0) -> MMData:
     "Embedded synthetic data with a dialled-in imbalance (no file, no network)."
-    if preset not in SYNTHETIC_PRESETS: raise MMBalanceError(f"--preset: unknown {preset!r}; valid: {', '.join(SYNTHETIC_PRESETS)}")
     sh, sn = _floats(shares, 'shares'), _floats(snrs, 'snrs')
     if n_modalities == 2:
         sh = sh or SYNTHETIC_PRESETS[preset]['shares']; sn = sn or SYNTHETIC_PRESETS[preset]['snrs']

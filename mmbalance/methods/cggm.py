@@ -9,8 +9,8 @@ from ..core import *
 from ..learner import Callback
 
 # %% auto #0
-__all__ = ['GUARDS', 'METRICS', 'REFERENCE_CONFIGS', 'cggm_coefficients', 'batch_accuracy', 'sign_accuracy', 'neg_mae',
-           'dice_score', 'resolve_metric', 'head_part', 'head_weight', 'direction_loss', 'CGGM', 'cggm']
+__all__ = ['GUARDS', 'METRICS', 'cggm_coefficients', 'batch_accuracy', 'sign_accuracy', 'neg_mae', 'dice_score', 'resolve_metric',
+           'head_part', 'head_weight', 'direction_loss', 'CGGM', 'cggm']
 
 # %% ../../nbs/13_cggm.ipynb #0006
 GUARDS = ('shift', 'none')
@@ -19,7 +19,7 @@ def cggm_coefficients(deltas:dict,       # modality -> change of its classifier'
                       guard:str='shift'  # 'shift' (ours) or 'none' (official code)
                      ) -> dict:
     "B_m = 1 - Δ_m / ΣΔ: larger for the modalities that improved less; sums to M-1."
-    if guard not in GUARDS: raise MMBalanceError(f"--guard: unknown {guard!r}; valid: {', '.join(GUARDS)}")
+    if guard not in GUARDS: raise MMBalanceError(f"guard: unknown {guard!r}; valid: {', '.join(GUARDS)}")
     names = list(deltas); d = torch.stack([torch.as_tensor(deltas[m], dtype=torch.float) for m in names])
     M = len(names)
     if guard == 'shift':
@@ -51,10 +51,10 @@ def resolve_metric(metric, task:str):
     "The batch-metric function for `metric` ('auto', a name in METRICS or a callable), checked against `task`."
     if callable(metric): return metric
     if metric == 'auto': metric = 'accuracy' if task == 'classification' else 'sign_accuracy'
-    if metric not in METRICS: raise MMBalanceError(f"--metric: unknown {metric!r}; valid: auto, {', '.join(METRICS)}")
+    if metric not in METRICS: raise MMBalanceError(f"metric: unknown {metric!r}; valid: auto, {', '.join(METRICS)}")
     kind, fn = METRICS[metric]
-    if kind != task: raise MMBalanceError(f"--metric {metric} is a {kind} metric, but the task is {task}; "
-                                          f"valid for {task}: {', '.join(k for k, (t, _) in METRICS.items() if t == task)}")
+    if kind != task: raise OptionError(f"`metric={metric}` is a {kind} metric, but the task is {task}; "
+                                       f"valid for {task}: {', '.join(k for k, (t, _) in METRICS.items() if t == task)}")
     return fn
 
 # %% ../../nbs/13_cggm.ipynb #0014
@@ -68,7 +68,7 @@ def head_part(model, m:str) -> tuple:
             if k == m: return f.fc.weight, slice(start, start + d)
             start += d
     if isinstance(f, SumFusion): return f.fc[m].weight, slice(None)
-    raise MMBalanceError(f"CGGM's direction term needs a concat or sum fusion head, not {type(f).__name__}; use --lam 0 to turn it off")
+    raise OptionError(f"CGGM's direction term needs a concat or sum fusion head, not {type(f).__name__}; use `lam=0` to turn it off")
 
 def head_weight(model, m:str) -> torch.Tensor:
     "The fused head's weight that acts on modality `m`'s features."
@@ -84,12 +84,8 @@ class CGGM(Callback):
     order = 10
     def __init__(self, rho:float=1.3, lam:float=0.2, metric='auto', guard:str='shift', direction:str='weights',
                  timing:str='same_step', cls_lr:float=0.0):
-        if not rho > 0: raise MMBalanceError(f"--rho must be > 0, got {rho}")
-        if not lam >= 0: raise MMBalanceError(f"--lam must be >= 0, got {lam}")
-        if cls_lr < 0: raise MMBalanceError(f"--cls-lr must be >= 0 (0: the learner's lr), got {cls_lr}")
-        for v, ok, flag in ((guard, GUARDS, 'guard'), (direction, ('weights', 'gradient'), 'direction'), (timing, ('same_step', 'stale'), 'timing')):
-            if v not in ok: raise MMBalanceError(f"--{flag}: unknown {v!r}; valid: {', '.join(ok)}")
-        if timing == 'stale' and direction == 'gradient': raise MMBalanceError("--timing stale goes with --direction weights (the code's form)")
+        if timing == 'stale' and direction == 'gradient':    # (each value alone is checked by the registry, see `cggm`)
+            raise OptionError("`timing=stale` goes with `direction=weights` (the code's form)")
         self.rho, self.lam, self.metric, self.guard, self.direction, self.timing, self.cls_lr = rho, lam, metric, guard, direction, timing, cls_lr
         self.prev_eps, self.B, self.pending = None, None, None
 
@@ -157,20 +153,13 @@ class CGGM(Callback):
         self.classifiers.load_state_dict(st['classifiers']); self.prev_eps = st['prev_eps']
 
 @METHODS.register('cggm', doc='CGGM (NeurIPS 2024): per-modality classifiers scale each encoder by ρ·B_m and pull the head toward them.',
-                  help=dict(rho='ρ: global gradient multiplier (paper: 1.3)', lam='λ: weight of the direction loss (0: off)',
-                            metric='batch metric: auto, accuracy, sign_accuracy, neg_mae, dice', guard='shift (ours: B in [0,1]) or none (code)',
-                            direction='weights (code: cosine of head weights) or gradient (paper: cosine of gradients)',
-                            timing='same_step or stale (code: direction loss added one step late)', cls_lr="classifiers' learning rate (0: the learner's)"))
+                  options=dict(rho=Opt(gt=0, help='ρ: global gradient multiplier (paper: 1.3)'),
+                               lam=Opt(ge=0, help='λ: weight of the direction loss (0: off)'),
+                               metric=Opt(choices=('auto', *METRICS), help='batch metric: auto, accuracy, sign_accuracy, neg_mae, dice'),
+                               guard=Opt(choices=GUARDS, help='shift (ours: B in [0,1]) or none (code)'),
+                               direction=Opt(choices=('weights', 'gradient'), help='weights (code: cosine of head weights) or gradient (paper: cosine of gradients)'),
+                               timing=Opt(choices=('same_step', 'stale'), help='same_step or stale (code: direction loss added one step late)'),
+                               cls_lr=Opt(ge=0, note="0: the learner's lr", help="classifiers' learning rate (0: the learner's)")))
 def cggm(rho:float=1.3, lam:float=0.2, metric:str='auto', guard:str='shift', direction:str='weights', timing:str='same_step', cls_lr:float=0.0) -> list:
     "CGGM of NeurIPS 2024."
     return [CGGM(rho, lam, metric, guard, direction, timing, cls_lr)]
-
-# %% ../../nbs/13_cggm.ipynb #0034
-REFERENCE_CONFIGS = {
-    'food101_code': dict(dataset='food101', method='cggm', optimizer='adamw', lr=1e-3, weight_decay=6e-3, batch_size=128, epochs=60,
-                         method_options=dict(rho=1.3, lam=0.05, cls_lr=5e-4), target='CGGM (aggregator transcription): Food-101 accuracy 92.94'),
-    'mosi_code': dict(dataset='mosi', method='cggm', optimizer='adam', lr=1e-3, weight_decay=0.0, batch_size=64, epochs=30,
-                      method_options=dict(rho=1.3, lam=0.2, cls_lr=5e-4, metric='sign_accuracy'), target='CGGM: CMU-MOSI MAE 0.747'),
-    'iemocap_code': dict(dataset='iemocap', method='cggm', optimizer='adam', lr=1e-3, weight_decay=0.0, batch_size=64, epochs=30,
-                         method_options=dict(rho=1.3, lam=0.2, cls_lr=5e-4), target='CGGM: IEMOCAP accuracy 75.38'),
-}

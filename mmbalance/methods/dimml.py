@@ -10,7 +10,7 @@ from ..core import ModelOutput
 from ..learner import Callback, Stage
 
 # %% auto #0
-__all__ = ['REFERENCE_CONFIGS', 'discriminative_dims', 'duc_loss', 'certainty_weighted', 'auto_duc_start', 'DIMML', 'dimml']
+__all__ = ['discriminative_dims', 'duc_loss', 'certainty_weighted', 'auto_duc_start', 'DIMML', 'dimml']
 
 # %% ../../nbs/14_dimml.ipynb #0006
 @torch.no_grad()
@@ -51,11 +51,6 @@ class DIMML(Callback):
     "DI-MML: stage 1 per-modality objectives (+ shared head, + DUC), stage 2 fusion head on frozen encoders, weighted inference."
     order = -5
     def __init__(self, stage2_epochs:int=5, shared_weight:float=1.0, duc_start:int=None, tau:float=10.0, T:float=1.0, stage2_lr:float=0.0):
-        if stage2_epochs < 1: raise MMBalanceError(f"--stage2-epochs must be >= 1, got {stage2_epochs}")
-        if not T > 0: raise MMBalanceError(f"--T (the certainty temperature) must be > 0, got {T}")
-        if not tau > 0: raise MMBalanceError(f"--tau must be > 0, got {tau}")
-        if shared_weight < 0: raise MMBalanceError(f"--shared-weight must be >= 0, got {shared_weight}")
-        if stage2_lr < 0: raise MMBalanceError(f"--stage2-lr must be >= 0 (0: the learner's lr), got {stage2_lr}")
         self.duc_auto = duc_start is None
         self.extra_epochs, self.w, self.duc_start, self.tau, self.T, self.stage2_lr = stage2_epochs, shared_weight, duc_start, tau, T, stage2_lr
         self.dims = None
@@ -67,7 +62,7 @@ class DIMML(Callback):
         dims = {model.encoders[m].out_dim for m in mods}
         self.private = nn.ModuleDict({m: nn.Linear(model.encoders[m].out_dim, C) for m in mods}).to(learn.device)
         self.shared = nn.Linear(max(dims), C).to(learn.device) if len(dims) == 1 else None
-        if self.shared is None and self.w > 0: raise MMBalanceError(f"DI-MML's shared head needs equal feature sizes, got {dims}; use --shared-weight 0")
+        if self.shared is None and self.w > 0: raise OptionError(f"DI-MML's shared head needs equal feature sizes, got {dims}; use `shared_weight=0`")
         self.fusion_opt = None
 
     def trainable_modules(self): return [self.private] + ([self.shared] if self.shared is not None else [])
@@ -76,12 +71,12 @@ class DIMML(Callback):
 
     def before_fit(self, learn):
         self.stage1_epochs = learn.epochs - self.extra_epochs
-        if self.stage1_epochs < 1: raise MMBalanceError(f"DI-MML needs at least one stage-1 epoch: --epochs must be >= 1 (stage 2 adds {self.extra_epochs})")
+        if self.stage1_epochs < 1: raise OptionError(f"DI-MML needs at least one stage-1 epoch: `epochs` must be >= 1 (stage 2 adds {self.extra_epochs})")
         if self.duc_auto: self.duc_start = auto_duc_start(self.stage1_epochs)   # default: epoch 2, earlier in shorter runs
         if self.duc_start >= self.stage1_epochs:
-            raise MMBalanceError(f"--duc-start {self.duc_start} is not before the last stage-1 epoch ({self.stage1_epochs - 1}); use a smaller value, or -1 to turn DUC off")
+            raise OptionError(f"`duc_start={self.duc_start}` is not before the last stage-1 epoch ({self.stage1_epochs - 1}); use a smaller value, or -1 to turn DUC off")
         if self.duc_start >= 0 and self.dims is None and len({m.out_dim for m in unwrap(learn.model).encoders.values()}) != 1:
-            raise MMBalanceError("DUC compares features dimension by dimension and needs equal feature sizes; use --duc-start -1")
+            raise OptionError("DUC compares features dimension by dimension and needs equal feature sizes; use `duc_start=-1`")
 
     def before_epoch(self, learn):
         two = self.stage(learn) == 2                   # stage 2 steps only the fusion head, with its own optimiser, on frozen encoders
@@ -146,20 +141,12 @@ class DIMML(Callback):
         self.dims = {tuple(k.split('>')): d for k, d in st['dims'].items()} or None
 
 @METHODS.register('dimml', doc='DI-MML (ACM MM 2024): detached per-modality training + DUC, then a fusion head on frozen encoders, confidence-weighted.',
-                  help=dict(stage2_epochs='epochs of stage 2 (fusion head on frozen encoders), run after --epochs of stage 1',
-                            shared_weight='w: weight of the shared-head losses', duc_start='first stage-1 epoch with the DUC loss (-1: off; default: 2, or 1 in a 2-epoch stage 1, off in a 1-epoch one)',
-                            tau='τ: DUC temperature (code: 50 CREMA-D, 10 AVE/UCF)', T='certainty temperature at inference (code: 1 CREMA-D, 3 AVE)',
-                            stage2_lr="stage 2's learning rate (0: the learner's)"))
+                  options=dict(stage2_epochs=Opt(ge=1, help='epochs of stage 2 (fusion head on frozen encoders), run after `epochs` of stage 1'),
+                               shared_weight=Opt(ge=0, help='w: weight of the shared-head losses'),
+                               duc_start='first stage-1 epoch with the DUC loss (-1: off; default: 2, or 1 in a 2-epoch stage 1, off in a 1-epoch one)',
+                               tau=Opt(gt=0, help='τ: DUC temperature (code: 50 CREMA-D, 10 AVE/UCF)'),
+                               T=Opt(gt=0, what='the certainty temperature', help='certainty temperature at inference (code: 1 CREMA-D, 3 AVE)'),
+                               stage2_lr=Opt(ge=0, note="0: the learner's lr", help="stage 2's learning rate (0: the learner's)")))
 def dimml(stage2_epochs:int=5, shared_weight:float=1.0, duc_start:int=None, tau:float=10.0, T:float=1.0, stage2_lr:float=0.0) -> list:
     "DI-MML of ACM MM 2024."
     return [DIMML(stage2_epochs, shared_weight, duc_start, tau, T, stage2_lr)]
-
-# %% ../../nbs/14_dimml.ipynb #0034
-REFERENCE_CONFIGS = {
-    'cremad_code': dict(dataset='cremad', method='dimml', encoder='resnet18', optimizer='sgd', lr=1e-3, batch_size=16, epochs=150,
-                        method_options=dict(stage2_epochs=20, duc_start=20, tau=50.0, T=1.0, stage2_lr=1e-3), target='paper table not retrieved'),
-    'ave_code': dict(dataset='ave', method='dimml', encoder='resnet18', optimizer='sgd', lr=1e-3, batch_size=16, epochs=150,
-                     method_options=dict(stage2_epochs=20, duc_start=20, tau=10.0, T=3.0, stage2_lr=1e-3), target='paper table not retrieved'),
-    'ucf101_code': dict(dataset='ucf101', method='dimml', encoder='resnet18', optimizer='sgd', lr=1e-3, batch_size=16, epochs=150,
-                        method_options=dict(stage2_epochs=20, duc_start=20, tau=10.0, T=1.0, stage2_lr=1e-3), target='paper table not retrieved'),
-}

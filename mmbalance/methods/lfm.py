@@ -10,8 +10,8 @@ from ..core import *
 from ..learner import Callback
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'HYPERGRADS', 'REFERENCE_CONFIGS', 'symmetric_infonce', 'js_divergence', 'pairwise', 'alpha_schedule',
-           'lfm_hypergradient', 'LFM', 'lfm']
+__all__ = ['SCHEDULES', 'HYPERGRADS', 'symmetric_infonce', 'js_divergence', 'pairwise', 'alpha_schedule', 'lfm_hypergradient',
+           'LFM', 'lfm']
 
 # %% ../../nbs/15_lfm.ipynb #0006
 def symmetric_infonce(za:torch.Tensor, zb:torch.Tensor, tau:float=0.1) -> torch.Tensor:
@@ -44,7 +44,7 @@ def alpha_schedule(epoch:int, schedule:str='heuristic', alpha:float=0.5) -> floa
         w_cls = 0.204624 + 3.35473e-3*e + 1.22990e-4*e**2 - 2.92947e-6*e**3 + 2.23835e-8*e**4 - 5.39718e-11*e**5
         return 1 - w_cls
     if schedule == 'polynomial': return 1.5e-4 * t**3 - 6.5e-3 * t**2 + 3.2e-2 * t + 1   # the paper's fitted cubic
-    raise MMBalanceError(f"--schedule: unknown {schedule!r}; valid: {', '.join(SCHEDULES)}")
+    raise MMBalanceError(f"schedule: unknown {schedule!r}; valid: {', '.join(SCHEDULES)}")
 
 # %% ../../nbs/15_lfm.ipynb #0013
 HYPERGRADS = ('exact', 'neumann', 'simplified', 'code')
@@ -68,7 +68,7 @@ def lfm_hypergradient(cls_fn, mm_fn,        # closures: L_CLS and L_MM at the cu
                       mode:str='exact',      # 'exact' (CG), 'neumann', 'simplified' (v = g_cls) or 'code'
                       iters:int=20, damping:float=1e-2, neumann_lr:float=0.01) -> torch.Tensor:
     "d L_CLS(theta*(alpha)) / d alpha = -(g_MM - g_CLS)^T H^{-1} g_CLS, with H the Hessian of (1-alpha) L_CLS + alpha L_MM."
-    if mode not in HYPERGRADS: raise MMBalanceError(f"--hypergrad: unknown {mode!r}; valid: {', '.join(HYPERGRADS)}")
+    if mode not in HYPERGRADS: raise MMBalanceError(f"mode: unknown {mode!r}; valid: {', '.join(HYPERGRADS)}")
     total = lambda: (1 - alpha) * cls_fn() + alpha * mm_fn()
     g_cls = [g.detach() for g in _grads(cls_fn(), params)]
     if mode == 'code':                      # the released update: mean of H g_cls on the first parameter tensor only
@@ -98,13 +98,8 @@ class LFM(Callback):
     "LFM: (1-α) fused CE + α modality matching (symmetric InfoNCE, or the code's JS), α by schedule or learnt."
     def __init__(self, schedule:str='heuristic', alpha:float=0.5, tau:float=0.1, variant:str='paper', hypergrad:str='exact',
                  alpha_lr:float=0.05, alpha_min:float=0.0, alpha_max:float=1.0, hyper_batch:int=64, cg_iters:int=10):
-        if schedule not in SCHEDULES: raise MMBalanceError(f"--schedule: unknown {schedule!r}; valid: {', '.join(SCHEDULES)}")
-        if not 0 <= alpha <= 1: raise MMBalanceError(f"--alpha must be in [0, 1] (the weight of the matching loss), got {alpha}")
-        if not tau > 0: raise MMBalanceError(f"--tau (the InfoNCE temperature) must be > 0, got {tau}")
-        if variant not in ('paper', 'code'): raise MMBalanceError(f"--variant: unknown {variant!r}; valid: paper, code")
-        if hypergrad not in HYPERGRADS: raise MMBalanceError(f"--hypergrad: unknown {hypergrad!r}; valid: {', '.join(HYPERGRADS)}")
-        if not 0 <= alpha_min <= alpha_max <= 1: raise MMBalanceError(f"--alpha-min/--alpha-max must satisfy 0 <= min <= max <= 1, got {alpha_min}, {alpha_max}")
-        if alpha_lr < 0: raise MMBalanceError(f"--alpha-lr must be >= 0, got {alpha_lr}")
+        if alpha_min > alpha_max:          # (each value alone is checked by the registry, see `lfm`)
+            raise OptionError(f"`alpha_min={alpha_min}` is above `alpha_max={alpha_max}`; α is clipped to [`alpha_min`, `alpha_max`]")
         self.schedule, self.tau, self.variant, self.hypergrad = schedule, tau, variant, hypergrad
         self.alpha_lr, self.lo, self.hi, self.hyper_batch, self.cg_iters = alpha_lr, alpha_min, alpha_max, hyper_batch, cg_iters
         if schedule == 'learned' and hypergrad == 'code':      # the released code's constants
@@ -161,21 +156,15 @@ class LFM(Callback):
         if st['gen'] is not None: self.gen = torch.Generator(); self.gen.set_state(st['gen'])
 
 @METHODS.register('lfm', doc='LFM (NeurIPS 2024): (1-α) fused CE + α symmetric InfoNCE between modalities; α heuristic (1-e^{-1/t}) or learnt.',
-                  help=dict(schedule=f"α schedule: {', '.join(SCHEDULES)}", alpha='α for constant, the start of learned (in [0, 1])',
-                            tau='InfoNCE temperature (the paper gives none)', variant='paper (InfoNCE on features) or code (JS on predictions, averaged heads, x2)',
-                            hypergrad=f"learned α: {', '.join(HYPERGRADS)}", alpha_lr="α's learning rate (learned)",
-                            alpha_min='lower clip of α', alpha_max='upper clip of α', hyper_batch='samples per α update', cg_iters='CG / Neumann iterations'))
+                  options=dict(schedule=Opt(choices=SCHEDULES, help=f"α schedule: {', '.join(SCHEDULES)}"),
+                               alpha=Opt(ge=0, le=1, note='the weight of the matching loss', help='α for constant, the start of learned (in [0, 1])'),
+                               tau=Opt(gt=0, what='the InfoNCE temperature', help='InfoNCE temperature (the paper gives none)'),
+                               variant=Opt(choices=('paper', 'code'), help='paper (InfoNCE on features) or code (JS on predictions, averaged heads, x2)'),
+                               hypergrad=Opt(choices=HYPERGRADS, help=f"learned α: {', '.join(HYPERGRADS)}"),
+                               alpha_lr=Opt(ge=0, help="α's learning rate (learned)"),
+                               alpha_min=Opt(ge=0, le=1, help='lower clip of α'), alpha_max=Opt(ge=0, le=1, help='upper clip of α'),
+                               hyper_batch='samples per α update', cg_iters='CG / Neumann iterations'))
 def lfm(schedule:str='heuristic', alpha:float=0.5, tau:float=0.1, variant:str='paper', hypergrad:str='exact', alpha_lr:float=0.05,
         alpha_min:float=0.0, alpha_max:float=1.0, hyper_batch:int=64, cg_iters:int=10) -> list:
     "LFM of NeurIPS 2024."
     return [LFM(schedule, alpha, tau, variant, hypergrad, alpha_lr, alpha_min, alpha_max, hyper_batch, cg_iters)]
-
-# %% ../../nbs/15_lfm.ipynb #0029
-REFERENCE_CONFIGS = {
-    'cremad_heuristic': dict(dataset='cremad', method='lfm', encoder='resnet18', optimizer='sgd', lr=1e-2, batch_size=64, epochs=200,
-                             method_options=dict(schedule='heuristic'), target='paper: CREMA-D 72.15 (joint 63.31)'),
-    'cremad_learned': dict(dataset='cremad', method='lfm', encoder='resnet18', optimizer='sgd', lr=1e-2, batch_size=64, epochs=200,
-                           method_options=dict(schedule='learned', hypergrad='simplified'), target='paper: CREMA-D 83.62'),
-    'ks_heuristic': dict(dataset='kinetics_sounds', method='lfm', encoder='resnet18', optimizer='sgd', lr=1e-2, batch_size=64, epochs=100,
-                         method_options=dict(schedule='heuristic'), target='paper: KS (see research/lfm_mie.md 1.6)'),
-}

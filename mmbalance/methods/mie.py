@@ -11,8 +11,8 @@ from ..core import ModelOutput
 from ..learner import Callback, Stage
 
 # %% auto #0
-__all__ = ['FUSION_RULES', 'MIE_VARIANTS', 'GM_LAYERS', 'REFERENCE_CONFIGS', 'input_covariances', 'flat_projection', 'sam_step',
-           'fuse_predictions', 'MIEHeads', 'parse_stage_epochs', 'stage_schedule', 'MIE', 'MIEStep', 'mie']
+__all__ = ['FUSION_RULES', 'MIE_VARIANTS', 'GM_LAYERS', 'input_covariances', 'flat_projection', 'sam_step', 'fuse_predictions',
+           'MIEHeads', 'parse_stage_epochs', 'stage_schedule', 'MIE', 'MIEStep', 'mie']
 
 # %% ../../nbs/16_mie.ipynb #0006
 @torch.no_grad()
@@ -75,14 +75,14 @@ def fuse_predictions(logits:list,       # per-modality logits (B, C)
     elif rule == 'entropy':
         H = -(p * p.clamp_min(1e-12).log()).sum(-1)                       # (M, B) entropy of each prediction
         w = F.softmax(-H, 0)                                              # = exp(max H - H_m) / Σ_j exp(max H - H_j)
-    else: raise MMBalanceError(f"--fusion-rule: unknown {rule!r}; valid: {', '.join(FUSION_RULES)}")
+    else: raise MMBalanceError(f"rule: unknown {rule!r}; valid: {', '.join(FUSION_RULES)}")
     return (w[..., None] * p).sum(0).clamp_min(1e-12).log()
 
 class MIEHeads(nn.Module):
     "One head per modality (Linear d→h1, ReLU, Linear h1→h2, ..., Linear →C, as the code) and the combined prediction."
     def __init__(self, dims:dict, n_out:int, hidden=(256, 64), rule:str='mean'):
         super().__init__()
-        if rule not in FUSION_RULES: raise MMBalanceError(f"--fusion-rule: unknown {rule!r}; valid: {', '.join(FUSION_RULES)}")
+        if rule not in FUSION_RULES: raise MMBalanceError(f"rule: unknown {rule!r}; valid: {', '.join(FUSION_RULES)}")
         self.rule, self.dims = rule, dict(dims)
         def head(d):
             sizes = [d, *hidden, n_out]
@@ -99,11 +99,11 @@ class MIEHeads(nn.Module):
 
 # %% ../../nbs/16_mie.ipynb #0020
 def parse_stage_epochs(spec) -> list[int]:
-    "Stage lengths from '3' or '25,50'; each must be a positive integer."
+    "Stage lengths from '3' or '25,50' (the option `stage_epochs`); each must be a positive integer."
     parts = [p.strip() for p in str(spec).split(',')]
     try: xs = [int(p) for p in parts]
-    except ValueError: raise MMBalanceError(f"--stage-epochs must be comma-separated positive integers (e.g. 3 or 25,50), got {spec!r}") from None
-    if any(x < 1 for x in xs): raise MMBalanceError(f"--stage-epochs: every stage length must be >= 1 epoch, got {spec!r}")
+    except ValueError: raise OptionError(f"`stage_epochs` must be comma-separated positive integers (e.g. 3 or 25,50), got {spec!r}") from None
+    if any(x < 1 for x in xs): raise OptionError(f"`stage_epochs`: every stage length must be >= 1 epoch, got {spec!r}")
     return xs
 
 def stage_schedule(epochs:int, stage_epochs:list, order:list) -> list[tuple]:
@@ -118,22 +118,33 @@ MIE_VARIANTS = ('paper', 'code')
 GM_LAYERS = ('head', 'deep', 'none')
 
 def _parse_rho(spec, modalities) -> dict:
-    "ρ for every modality from '0.05' or 'audio=0.05,visual=0.01'."
+    "ρ for every modality from '0.05' or 'audio=0.05,visual=0.01' (the option `rho`)."
     spec = str(spec).strip()
     def num(v, what):
         try: x = float(v)
-        except ValueError: raise MMBalanceError(f"--rho: {what} {v!r} is not a number") from None
-        if not x >= 0: raise MMBalanceError(f"--rho must be >= 0, got {x} ({what})")
+        except ValueError: raise OptionError(f"`rho`: {what} {v!r} is not a number") from None
+        if not x >= 0: raise OptionError(f"`rho` must be >= 0, got {x} ({what})")
         return x
     if '=' not in spec: x = num(spec, 'value'); return {m: x for m in modalities}
     res = {}
     for part in spec.split(','):
-        if '=' not in part: raise MMBalanceError(f"--rho: {part!r} should look like modality=value (as in audio=0.05,visual=0.01)")
+        if '=' not in part: raise OptionError(f"`rho`: {part!r} should look like modality=value (as in audio=0.05,visual=0.01)")
         m, v = (s.strip() for s in part.split('=', 1))
-        if m not in modalities: raise MMBalanceError(f"--rho: {m!r} is not one of the dataset's modalities {modalities}")
+        if m not in modalities: raise OptionError(f"`rho`: {m!r} is not one of the dataset's modalities {modalities}")
         res[m] = num(v, m)
-    if missing := [m for m in modalities if m not in res]: raise MMBalanceError(f"--rho gives no value for {missing}")
+    if missing := [m for m in modalities if m not in res]: raise OptionError(f"`rho` gives no value for {missing}")
     return res
+
+def _check_rho(spec):
+    "The registry's check of `rho` before the data is known: the format and every value (the modalities are checked in `setup`)."
+    _parse_rho(spec, ['_'] if '=' not in str(spec) else [p.split('=')[0].strip() for p in str(spec).split(',')])
+
+def _parse_hidden(spec) -> tuple:
+    "Hidden layer sizes of each head from '256,64' (the option `head_hidden`)."
+    try: hidden = tuple(int(h) for h in str(spec).split(',') if h.strip())
+    except ValueError: raise OptionError(f"`head_hidden` must be comma-separated layer sizes (e.g. 256,64), got {spec!r}") from None
+    if not hidden or any(h < 1 for h in hidden): raise OptionError(f"`head_hidden` needs positive sizes, got {spec!r}")
+    return hidden
 
 class MIE(Callback):
     "MIE / IGM: alternating per-modality stages trained with SAM and a flat gradient modification of the heads."
@@ -141,18 +152,7 @@ class MIE(Callback):
     def __init__(self, stage_epochs='3', order:str='', rho='0.05', tau:float=0.4, gm_layers:str='head', fusion_rule:str='mean',
                  variant:str='paper', mixup_alpha:float=1.0, flat_ratio:float=0.3, cov_batch_size:int=12,
                  head_hidden:str='256,64', reset_optimizer:bool=True):
-        self.stage_epochs = parse_stage_epochs(stage_epochs)
-        if not tau >= 0: raise MMBalanceError(f"--tau must be >= 0 (0: no modification), got {tau}")
-        if gm_layers not in GM_LAYERS: raise MMBalanceError(f"--gm-layers: unknown {gm_layers!r}; valid: {', '.join(GM_LAYERS)}")
-        if fusion_rule not in FUSION_RULES: raise MMBalanceError(f"--fusion-rule: unknown {fusion_rule!r}; valid: {', '.join(FUSION_RULES)}")
-        if variant not in MIE_VARIANTS: raise MMBalanceError(f"--variant: unknown {variant!r}; valid: {', '.join(MIE_VARIANTS)}")
-        if not mixup_alpha >= 0: raise MMBalanceError(f"--mixup-alpha must be >= 0 (0: no mixup), got {mixup_alpha}")
-        if not 0 <= flat_ratio <= 1: raise MMBalanceError(f"--flat-ratio must be in [0, 1], got {flat_ratio}")
-        if cov_batch_size < 1: raise MMBalanceError(f"--cov-batch-size must be >= 1, got {cov_batch_size}")
-        try: self.hidden = tuple(int(h) for h in str(head_hidden).split(',') if h.strip())
-        except ValueError: raise MMBalanceError(f"--head-hidden must be comma-separated layer sizes (e.g. 256,64), got {head_hidden!r}") from None
-        if not self.hidden or any(h < 1 for h in self.hidden): raise MMBalanceError(f"--head-hidden needs positive sizes, got {head_hidden!r}")
-        _parse_rho(rho, ['_'] if '=' not in str(rho) else [p.split('=')[0].strip() for p in str(rho).split(',')])  # fail early on bad values
+        self.stage_epochs, self.hidden = parse_stage_epochs(stage_epochs), _parse_hidden(head_hidden)   # (the registry checked the values, see `mie`)
         self.order_spec, self.rho_spec, self.tau, self.gm_layers, self.rule = order, rho, tau, gm_layers, fusion_rule
         self.variant, self.mixup_alpha, self.flat_ratio, self.cov_bs, self.reset_opt = variant, mixup_alpha, flat_ratio, cov_batch_size, reset_optimizer
         self.P, self.P_stage, self.P_from, self.mix = {}, -1, None, None
@@ -162,17 +162,17 @@ class MIE(Callback):
         if learn.task != 'classification': raise MMBalanceError("MIE needs a classification task (its heads and inference combine class probabilities)")
         if len(mods) < 2: raise MMBalanceError(f"MIE alternates between modalities and needs at least two, the model has {mods}")
         self.mod_order = [m.strip() for m in self.order_spec.split(',')] if self.order_spec else list(mods)
-        if bad := [m for m in self.mod_order if m not in mods]: raise MMBalanceError(f"--order: {bad} not in the dataset's modalities {mods}")
-        if missing := [m for m in mods if m not in self.mod_order]: raise MMBalanceError(f"--order leaves out {missing}; every modality must be trained")
+        if bad := [m for m in self.mod_order if m not in mods]: raise OptionError(f"`order`: {bad} not in the dataset's modalities {mods}")
+        if missing := [m for m in mods if m not in self.mod_order]: raise OptionError(f"`order` leaves out {missing}; every modality must be trained")
         self.rho = _parse_rho(self.rho_spec, mods)
         dims = {m: model.encoders[m].out_dim for m in mods}
         if self.gm_layers == 'head' and len(set(dims.values())) > 1:
-            raise MMBalanceError(f"MIE --gm-layers head pairs the first head layers of the modalities, whose inputs differ ({dims}); use --gm-layers deep")
+            raise OptionError(f"MIE `gm_layers=head` pairs the first head layers of the modalities, whose inputs differ ({dims}); use `gm_layers=deep`")
         model.fusion = MIEHeads(dims, learn.data.n_outputs, self.hidden, self.rule).to(learn.device)
         learn.add_cbs([MIEStep(self)])                   # its step part, which runs after every other before_step callback
 
     def before_fit(self, learn):
-        if learn.accumulate != 1: raise MMBalanceError(f"MIE's SAM step re-evaluates the current batch; use --accumulate 1 (got {learn.accumulate})")
+        if learn.accumulate != 1: raise OptionError(f"MIE's SAM step re-evaluates the current batch; use `accumulate=1` (got {learn.accumulate})")
         self.schedule = stage_schedule(learn.epochs, self.stage_epochs, self.mod_order)
 
     def heads(self, learn) -> MIEHeads: return unwrap(learn.model).fusion
@@ -263,7 +263,7 @@ class MIE(Callback):
             P = self.P.get(i)
             if P is None or layer.weight.grad is None: continue
             if P.shape[0] != layer.in_features:
-                raise MMBalanceError(f"MIE: head layer {i} of {m!r} takes {layer.in_features} inputs, but {self.P_from!r}'s matrix is {tuple(P.shape)}; use --gm-layers deep")
+                raise OptionError(f"MIE: head layer {i} of {m!r} takes {layer.in_features} inputs, but {self.P_from!r}'s matrix is {tuple(P.shape)}; use `gm_layers=deep`")
             layer.weight.grad = layer.weight.grad @ P.to(layer.weight.grad.dtype)
 
     def after_epoch(self, learn):
@@ -288,29 +288,19 @@ class MIEStep(Callback):
     def before_step(self, learn): self.mie.optimiser_step(learn)
 
 @METHODS.register('mie', doc='MIE / IGM (2024, IJCAI 2025): alternating per-modality stages with SAM and a flat gradient modification of the heads.',
-                  help=dict(stage_epochs="stage lengths in epochs, cycled (e.g. 3, or the code's CREMA-D 25,50)",
-                            order="modality order of the stages (default: the dataset's; e.g. visual,audio)",
-                            rho="SAM radius ρ, one value or per modality (audio=0.05,visual=0.02); 0: no SAM; the paper's 1e-10 is a no-op",
-                            tau="τ: the sharpest direction of the previous modality is scaled by exp(-τ)",
-                            gm_layers="head layers whose gradients are modified: head (all), deep (all but the first), none",
-                            fusion_rule="inference: mean of softmaxes (code) or entropy weighting (MLA, the paper's claim)",
-                            variant="paper (SAM) or code (mixup + kept per-tensor perturbation + flat_ratio loss mix)",
-                            mixup_alpha="code variant: Beta(α, α) mixup of the trained modality (0: none)",
-                            flat_ratio="code variant: weight of the perturbed-head loss", cov_batch_size="n_B: batch size of the covariance pass",
-                            head_hidden="hidden sizes of each modality's head", reset_optimizer="reset optimiser state (momentum) at every stage"))
+                  options=dict(stage_epochs=Opt(check=parse_stage_epochs, help="stage lengths in epochs, cycled (e.g. 3, or the code's CREMA-D 25,50)"),
+                               order="modality order of the stages (default: the dataset's; e.g. visual,audio)",
+                               rho=Opt(check=_check_rho, help="SAM radius ρ, one value or per modality (audio=0.05,visual=0.02); 0: no SAM; the paper's 1e-10 is a no-op"),
+                               tau=Opt(ge=0, note='0: no modification', help="τ: the sharpest direction of the previous modality is scaled by exp(-τ)"),
+                               gm_layers=Opt(choices=GM_LAYERS, help="head layers whose gradients are modified: head (all), deep (all but the first), none"),
+                               fusion_rule=Opt(choices=FUSION_RULES, help="inference: mean of softmaxes (code) or entropy weighting (MLA, the paper's claim)"),
+                               variant=Opt(choices=MIE_VARIANTS, help="paper (SAM) or code (mixup + kept per-tensor perturbation + flat_ratio loss mix)"),
+                               mixup_alpha=Opt(ge=0, note='0: no mixup', help="code variant: Beta(α, α) mixup of the trained modality (0: none)"),
+                               flat_ratio=Opt(ge=0, le=1, help="code variant: weight of the perturbed-head loss"),
+                               cov_batch_size=Opt(ge=1, help="n_B: batch size of the covariance pass"),
+                               head_hidden=Opt(check=_parse_hidden, help="hidden sizes of each modality's head"),
+                               reset_optimizer="reset optimiser state (momentum) at every stage"))
 def mie(stage_epochs:str='3', order:str='', rho:str='0.05', tau:float=0.4, gm_layers:str='head', fusion_rule:str='mean', variant:str='paper',
         mixup_alpha:float=1.0, flat_ratio:float=0.3, cov_batch_size:int=12, head_hidden:str='256,64', reset_optimizer:bool=True) -> list:
     "MIE (arXiv 2407.04587) = IGM (IJCAI 2025)."
     return [MIE(stage_epochs, order, rho, tau, gm_layers, fusion_rule, variant, mixup_alpha, flat_ratio, cov_batch_size, head_hidden, reset_optimizer)]
-
-# %% ../../nbs/16_mie.ipynb #0045
-REFERENCE_CONFIGS = {
-    'cremad_code': dict(dataset='cremad', method='mie', encoder='resnet18', optimizer='sgd', lr=1e-2, batch_size=12, epochs=450,
-                        method_options=dict(stage_epochs='25,50', order='audio,visual', variant='code', rho='1e-10'),
-                        target='IGM paper: CREMA-D acc 81.05, MAP 89.48 (test-selected; joint-style baselines ~64.5)'),
-    'cremad_paper': dict(dataset='cremad', method='mie', encoder='resnet18', optimizer='sgd', lr=1e-2, batch_size=12, epochs=450,
-                         method_options=dict(stage_epochs='25,50', order='audio,visual'), target='no published number for true SAM (ρ = 0.05)'),
-    'ks_code': dict(dataset='kinetics_sounds', method='mie', encoder='resnet18', optimizer='sgd', lr=1e-2, batch_size=12, epochs=150,
-                    method_options=dict(stage_epochs='25,50', order='audio,visual', variant='code', rho='1e-10'),
-                    target='IGM paper: KS acc 74.03, MAP 78.55'),
-}

@@ -11,7 +11,7 @@ from ..learner import Callback
 from ..metrics import modality_scores
 
 # %% auto #0
-__all__ = ['RATIO_RULES', 'COEFFICIENT_FORMS', 'PARAM_FILTERS', 'REFERENCE_CONFIGS', 'discrepancy_ratios', 'ogm_coefficients',
+__all__ = ['RATIO_RULES', 'COEFFICIENT_FORMS', 'TIES', 'PARAM_FILTERS', 'discrepancy_ratios', 'ogm_coefficients',
            'modulated_params', 'GaussianNoise', 'modulate_gradients', 'OGM', 'ogm_ge', 'ogm']
 
 # %% ../../nbs/11_ogm.ipynb #0008
@@ -21,7 +21,7 @@ def discrepancy_ratios(scores:dict, # modality -> score (0-dim tensor)
                        rule:str='pairwise_mean' # 'pairwise_mean' or 'to_min'
                       ) -> dict:
     "Each modality's discrepancy ratio from its score (0-dim tensors; 1 means on par)."
-    if rule not in RATIO_RULES: raise MMBalanceError(f"--ratio-rule: unknown {rule!r}; valid: {', '.join(RATIO_RULES)}")
+    if rule not in RATIO_RULES: raise MMBalanceError(f"rule: unknown {rule!r}; valid: {', '.join(RATIO_RULES)}")
     names = list(scores); s = torch.stack([torch.as_tensor(scores[m], dtype=torch.float) for m in names]).clamp_min(1e-12)
     M = len(names)
     if M == 1: return {names[0]: torch.ones(())}
@@ -31,6 +31,7 @@ def discrepancy_ratios(scores:dict, # modality -> score (0-dim tensor)
 
 # %% ../../nbs/11_ogm.ipynb #0011
 COEFFICIENT_FORMS = ('cvpr_code', 'shifted', 'tpami')
+TIES = ('none', 'first')
 
 def ogm_coefficients(ratios:dict,            # modality -> discrepancy ratio (0-dim tensor)
                      alpha:float,             # modulation strength
@@ -38,8 +39,8 @@ def ogm_coefficients(ratios:dict,            # modality -> discrepancy ratio (0-
                      tie:str='none'           # at r == 1 for all: 'none' modulates nobody, 'first' the first modality
                     ) -> dict:
     "Gradient coefficient k of each modality: < 1 for the modalities ahead, 1 for the others."
-    if form not in COEFFICIENT_FORMS: raise MMBalanceError(f"--form: unknown {form!r}; valid: {', '.join(COEFFICIENT_FORMS)}")
-    if tie not in ('none', 'first'): raise MMBalanceError(f"--tie: unknown {tie!r}; valid: none, first")
+    if form not in COEFFICIENT_FORMS: raise MMBalanceError(f"form: unknown {form!r}; valid: {', '.join(COEFFICIENT_FORMS)}")
+    if tie not in TIES: raise MMBalanceError(f"tie: unknown {tie!r}; valid: {', '.join(TIES)}")
     names = list(ratios); r = torch.stack([torch.as_tensor(ratios[m], dtype=torch.float) for m in names])
     if form == 'cvpr_code': k = 1 - torch.tanh(alpha * r)
     elif form == 'shifted': k = 1 - torch.tanh(alpha * (r - 1))
@@ -53,7 +54,7 @@ PARAM_FILTERS = ('conv', 'weights')
 
 def modulated_params(encoder:nn.Module, which:str='conv') -> list:
     "The parameters of `encoder` that OGM scales: conv weights (linear weights if it has no conv), or all non-1-D weights."
-    if which not in PARAM_FILTERS: raise MMBalanceError(f"--params: unknown {which!r}; valid: {', '.join(PARAM_FILTERS)}")
+    if which not in PARAM_FILTERS: raise MMBalanceError(f"which: unknown {which!r}; valid: {', '.join(PARAM_FILTERS)}")
     if which == 'weights': return [p for p in encoder.parameters() if p.dim() > 1]
     convs = [m.weight for m in encoder.modules() if isinstance(m, nn.modules.conv._ConvNd)]
     return convs or [m.weight for m in encoder.modules() if isinstance(m, nn.Linear)]
@@ -109,12 +110,8 @@ class OGM(Callback):
     "On-the-fly gradient modulation (with GE noise if `ge`) of the encoders of the leading modalities."
     def __init__(self, alpha:float=1.0, form:str='cvpr_code', ge:bool=True, start_epoch:int=0, end_epoch:int=-1,
                  params:str='conv', ratio_rule:str='pairwise_mean', tie:str='none', modulate:str=''):
-        if not alpha >= 0: raise MMBalanceError(f"--alpha must be >= 0, got {alpha}")
-        if start_epoch < 0: raise MMBalanceError(f"--start-epoch must be >= 0, got {start_epoch}")
-        if end_epoch >= 0 and end_epoch < start_epoch:
-            raise MMBalanceError(f"--end-epoch {end_epoch} is before --start-epoch {start_epoch} (the window is inclusive; -1 means to the end)")
-        for v, ok, flag in ((form, COEFFICIENT_FORMS, 'form'), (params, PARAM_FILTERS, 'params'), (ratio_rule, RATIO_RULES, 'ratio-rule'), (tie, ('none', 'first'), 'tie')):
-            if v not in ok: raise MMBalanceError(f"--{flag}: unknown {v!r}; valid: {', '.join(ok)}")
+        if end_epoch >= 0 and end_epoch < start_epoch:      # (each value alone is checked by the registry, see `_OPTIONS`)
+            raise OptionError(f"`end_epoch={end_epoch}` is before `start_epoch={start_epoch}` (the window is inclusive; -1 means to the end)")
         self.alpha, self.form, self.ge, self.start, self.end = alpha, form, ge, start_epoch, end_epoch
         self.params, self.rule, self.tie = params, ratio_rule, tie
         self.modulate = [m.strip() for m in modulate.split(',') if m.strip()] if isinstance(modulate, str) else list(modulate)
@@ -127,7 +124,7 @@ class OGM(Callback):
         if learn.task != 'classification': raise MMBalanceError("OGM needs a classification task (its scores are class probabilities)")
         if len(mods) < 2: raise MMBalanceError(f"OGM needs at least two modalities, the model has {mods}")
         bad = [m for m in self.modulate if m not in mods]
-        if bad: raise MMBalanceError(f"--modulate: {bad} not in the dataset's modalities {mods}")
+        if bad: raise OptionError(f"`modulate`: {bad} not in the dataset's modalities {mods}")
         enc = unwrap(learn.model).encoders
         self.groups = {m: modulated_params(enc[m], self.params) for m in mods}
         if learn.optimizer != 'sgd':
@@ -148,30 +145,24 @@ class OGM(Callback):
         for m in coefs: learn.record(f'coef_{m}', coefs[m]); learn.record(f'ratio_{m}', ratios[m])
 
 # %% ../../nbs/11_ogm.ipynb #0028
-_HELP = dict(alpha='modulation strength α (CREMA-D: 0.8, VGGSound: 0.1 in the official README)',
-             start_epoch='first epoch of the modulation window (inclusive, 0-based)', end_epoch='last epoch of the window (inclusive; -1: to the end)',
-             form=f"coefficient form: {', '.join(COEFFICIENT_FORMS)}", params='which encoder weights: conv (linear if no conv) or weights (all non-1-D)',
-             ratio_rule='discrepancy ratio for more than two modalities: pairwise_mean or to_min', tie='at an exact tie: none or first (CVPR code)',
-             modulate='comma-separated modalities that may be slowed down (default: all)', ge='add GE noise')
+_OPTIONS = dict(alpha=Opt(ge=0, help='modulation strength α (CREMA-D: 0.8, VGGSound: 0.1 in the official README)'),
+                start_epoch=Opt(ge=0, help='first epoch of the modulation window (inclusive, 0-based)'),
+                end_epoch='last epoch of the window (inclusive; -1: to the end)',
+                form=Opt(choices=COEFFICIENT_FORMS, help=f"coefficient form: {', '.join(COEFFICIENT_FORMS)}"),
+                params=Opt(choices=PARAM_FILTERS, help='which encoder weights: conv (linear if no conv) or weights (all non-1-D)'),
+                ratio_rule=Opt(choices=RATIO_RULES, help='discrepancy ratio for more than two modalities: pairwise_mean or to_min'),
+                tie=Opt(choices=TIES, help='at an exact tie: none or first (CVPR code)'),
+                modulate='comma-separated modalities that may be slowed down (default: all)', ge='add GE noise')
 
-@METHODS.register('ogm_ge', help=_HELP, doc='OGM-GE (CVPR 2022): slow the leading encoder by 1-tanh(α·ρ), plus gradient noise.')
+@METHODS.register('ogm_ge', options={k: v for k, v in _OPTIONS.items() if k != 'ge'},
+                  doc='OGM-GE (CVPR 2022): slow the leading encoder by 1-tanh(α·ρ), plus gradient noise.')
 def ogm_ge(alpha:float=1.0, start_epoch:int=0, end_epoch:int=-1, form:str='cvpr_code', params:str='conv',
            ratio_rule:str='pairwise_mean', tie:str='none', modulate:str='') -> list:
     "OGM-GE of CVPR 2022."
     return [OGM(alpha, form, True, start_epoch, end_epoch, params, ratio_rule, tie, modulate)]
 
-@METHODS.register('ogm', help=_HELP, doc='OGM (TPAMI 2024): gradient modulation with k = max(0, 1-α·tanh(ρ-1)); GE noise optional.')
+@METHODS.register('ogm', options=_OPTIONS, doc='OGM (TPAMI 2024): gradient modulation with k = max(0, 1-α·tanh(ρ-1)); GE noise optional.')
 def ogm(alpha:float=1.0, start_epoch:int=0, end_epoch:int=-1, form:str='tpami', ge:bool=False, params:str='conv',
         ratio_rule:str='pairwise_mean', tie:str='none', modulate:str='') -> list:
     "OGM of TPAMI 2024."
     return [OGM(alpha, form, ge, start_epoch, end_epoch, params, ratio_rule, tie, modulate)]
-
-# %% ../../nbs/11_ogm.ipynb #0049
-REFERENCE_CONFIGS = {
-    'cremad_cvpr_code': dict(dataset='cremad', method='ogm_ge', encoder='resnet18', optimizer='sgd', lr=1e-3, batch_size=64, epochs=100,
-                             method_options=dict(alpha=0.8, start_epoch=0, end_epoch=50),
-                             target='CVPR 2022 Table 2 (as quoted in issues): concat 51.7 -> OGM-GE 61.9 (Acc %); released checkpoints 59.81 -> 64.41'),
-    'ks_tpami_code': dict(dataset='kinetics_sounds', method='ogm', encoder='resnet18', optimizer='adamw', lr=1e-3, batch_size=32, epochs=100,
-                          weight_decay=0.01, method_options=dict(alpha=0.8, start_epoch=6, end_epoch=60, ge=True),
-                          target='BalanceBenchmark (same lab): KS joint 65.63 -> OGM 67.04 (Acc %)'),
-}

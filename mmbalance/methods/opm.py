@@ -11,7 +11,7 @@ from ..metrics import modality_scores
 from .ogm import discrepancy_ratios, RATIO_RULES
 
 # %% auto #0
-__all__ = ['RESCALES', 'REFERENCE_CONFIGS', 'opm_drop_probabilities', 'opm_mask', 'OPM', 'opm']
+__all__ = ['RESCALES', 'opm_drop_probabilities', 'opm_mask', 'OPM', 'opm']
 
 # %% ../../nbs/12_opm.ipynb #0007
 def opm_drop_probabilities(ratios:dict, q_base:float=0.5, lam:float=0.5) -> dict:
@@ -51,14 +51,8 @@ class OPM(Callback):
     order = 5     # after other feature editors of order 0, before statistics
     def __init__(self, q_base:float=0.5, lam:float=0.5, p_exe:float=0.7, rescale:str='global', timing:str='previous_step',
                  warmup_epochs:int=0, end_epoch:int=-1, ratio_rule:str='pairwise_mean'):
-        for v, flag in ((q_base, 'q-base'), (p_exe, 'p-exe')):
-            if not 0 <= v <= 1: raise MMBalanceError(f"--{flag} is a probability and must be in [0, 1], got {v}")
-        if not lam >= 0: raise MMBalanceError(f"--lam must be >= 0, got {lam}")
-        if warmup_epochs < 0: raise MMBalanceError(f"--warmup-epochs must be >= 0, got {warmup_epochs}")
-        if end_epoch >= 0 and end_epoch < warmup_epochs:
-            raise MMBalanceError(f"--end-epoch {end_epoch} is before the first active epoch {warmup_epochs} (--warmup-epochs)")
-        for v, ok, flag in ((rescale, RESCALES, 'rescale'), (timing, ('previous_step', 'same_batch'), 'timing'), (ratio_rule, RATIO_RULES, 'ratio-rule')):
-            if v not in ok: raise MMBalanceError(f"--{flag}: unknown {v!r}; valid: {', '.join(ok)}")
+        if end_epoch >= 0 and end_epoch < warmup_epochs:   # (each value alone is checked by the registry, see `opm`)
+            raise OptionError(f"`end_epoch={end_epoch}` is before the first active epoch {warmup_epochs} (`warmup_epochs`)")
         self.q_base, self.lam, self.p_exe, self.rescale, self.timing = q_base, lam, p_exe, rescale, timing
         self.start, self.end, self.rule = warmup_epochs, end_epoch, ratio_rule
         self.q_prev = None
@@ -93,21 +87,14 @@ class OPM(Callback):
     def load_state_dict(self, st): self.q_prev = st['q_prev']
 
 @METHODS.register('opm', doc='OPM (TPAMI 2024): drop the leading modality\'s features with probability q_base(1+λ·tanh(ρ-1)).',
-                  help=dict(q_base='base drop probability', lam='λ: growth of q with the lead', p_exe='probability that a batch is modulated',
-                            rescale='global (code: 1/(1-θ) on all), per_modality or none', timing='previous_step (paper) or same_batch (code)',
-                            warmup_epochs='epochs before OPM starts (TPAMI code: 6)', end_epoch='last active epoch (-1: to the end)',
-                            ratio_rule='discrepancy ratio for more than two modalities: pairwise_mean or to_min'))
+                  options=dict(q_base=Opt(ge=0, le=1, what='a probability', help='base drop probability'),
+                               lam=Opt(ge=0, help='λ: growth of q with the lead'),
+                               p_exe=Opt(ge=0, le=1, what='a probability', help='probability that a batch is modulated'),
+                               rescale=Opt(choices=RESCALES, help='global (code: 1/(1-θ) on all), per_modality or none'),
+                               timing=Opt(choices=('previous_step', 'same_batch'), help='previous_step (paper) or same_batch (code)'),
+                               warmup_epochs=Opt(ge=0, help='epochs before OPM starts (TPAMI code: 6)'), end_epoch='last active epoch (-1: to the end)',
+                               ratio_rule=Opt(choices=RATIO_RULES, help='discrepancy ratio for more than two modalities: pairwise_mean or to_min')))
 def opm(q_base:float=0.5, lam:float=0.5, p_exe:float=0.7, rescale:str='global', timing:str='previous_step',
         warmup_epochs:int=0, end_epoch:int=-1, ratio_rule:str='pairwise_mean') -> list:
     "OPM of TPAMI 2024."
     return [OPM(q_base, lam, p_exe, rescale, timing, warmup_epochs, end_epoch, ratio_rule)]
-
-# %% ../../nbs/12_opm.ipynb #0022
-REFERENCE_CONFIGS = {
-    'cremad_tpami_code': dict(dataset='cremad', method='opm', encoder='resnet18', optimizer='adamw', lr=1e-3, batch_size=32, epochs=100,
-                              weight_decay=0.01, method_options=dict(q_base=0.5, lam=0.5, p_exe=0.7, warmup_epochs=6, timing='same_batch'),
-                              target='TPAMI 2024 (third-party transcription): CREMA-D concat 66.9 -> OPM 75.1 (Acc %)'),
-    'ks_tpami_code': dict(dataset='kinetics_sounds', method='opm', encoder='resnet18', optimizer='adamw', lr=5e-5, batch_size=32, epochs=100,
-                          weight_decay=0.01, method_options=dict(q_base=0.5, lam=0.5, p_exe=0.7, warmup_epochs=6, timing='same_batch'),
-                          target='BalanceBenchmark (same lab): KS joint 65.63 -> OPM 66.89 (Acc %)'),
-}
