@@ -36,7 +36,7 @@ def worktree(rev, tmp):
 
 def measure(src, methods, rounds, threads):
     env = {**os.environ, 'PYTHONPATH': str(src)}
-    out = subprocess.run([sys.executable, '-c', PROBE, str(src), str(threads), json.dumps(methods), str(rounds)], capture_output=True, text=True, env=env)
+    out = subprocess.run([sys.executable, '-c', PROBE, str(src), str(threads), json.dumps(methods), str(rounds)], capture_output=True, text=True, env=env, cwd=src)   # cwd first on sys.path: that version's package
     if out.returncode: raise SystemExit(f'{src}: {out.stderr[-2000:]}')
     return json.loads(next(l for l in out.stdout.splitlines() if l.startswith('RESULT '))[7:])
 
@@ -55,10 +55,12 @@ def main(argv):
         finally:
             for v, src in versions.items():
                 if src != ROOT: subprocess.run(['git', '-C', ROOT, 'worktree', 'remove', '--force', src], capture_output=True)
+    raw = Path(tempfile.gettempdir()) / 'compare_step_cost.json'
+    raw.write_text(json.dumps(runs)); print(f'raw medians (s) in {raw}')
     for model in ('avdigits', 'resnet18'):
         print(f'\n{model}: joint step (ms) and step ratio to joint, median of {a.repeats} alternating runs')
         print('| method | ' + ' | '.join(versions) + ' |\n|---|' + '---|' * len(versions))
-        for m in METHODS:
+        for m in runs[next(iter(versions))][0][model]:          # the labels step_times reports (e.g. dimml(duc_start=0))
             cells = []
             for v in versions:
                 ts = [r[model][m] / (1 if m == 'joint' else r[model]['joint']) for r in runs[v]]
