@@ -44,7 +44,7 @@ def _common(p):
     p.add_argument('--accumulate', type=int, default=1, help='batches per optimiser step (gradient accumulation)')
     p.add_argument('--mixed-precision', action='store_true', help='autocast: bfloat16 on CPU, float16 + gradient scaling on CUDA')
     p.add_argument('--deterministic', action='store_true', help='strict deterministic algorithms (raise where none exists) and CPU kernels pinned to a portable level (AVX2 on x86-64); see 08_repro')
-    p.add_argument('--schedule', default='cosine', help='learning-rate schedule: cosine (per step, to 0), constant, step, multistep or plateau (see 03d_optim)')
+    p.add_argument('--lr-schedule', default='cosine', help='learning-rate schedule: cosine (per step, to 0), constant, step, multistep or plateau (see 03d_optim)')
     p.add_argument('--lr-step-size', type=int, default=30, help='step: epochs between decays')
     p.add_argument('--lr-milestones', default='', help='multistep: comma-separated epochs at which the rate decays, e.g. 30,60')
     p.add_argument('--lr-gamma', type=float, default=0.1, help='step, multistep, plateau: decay factor')
@@ -56,8 +56,8 @@ def _schedule_kwargs(a) -> dict:
     "The schedule and clipping flags as train() arguments, only those that differ from the defaults (older runs' configs have none)."
     try: ms = tuple(int(x) for x in a.lr_milestones.split(',') if x.strip())
     except ValueError: raise MMBalanceError(f"--lr-milestones: expected comma-separated epochs like 30,60, got {a.lr_milestones!r}") from None
-    kw = dict(schedule=a.schedule, lr_step_size=a.lr_step_size, lr_milestones=ms, lr_gamma=a.lr_gamma, lr_patience=a.lr_patience, clip_grad=a.clip_grad)
-    defaults = dict(schedule='cosine', lr_step_size=30, lr_milestones=(), lr_gamma=0.1, lr_patience=10, clip_grad=None)
+    kw = dict(lr_schedule=a.lr_schedule, lr_step_size=a.lr_step_size, lr_milestones=ms, lr_gamma=a.lr_gamma, lr_patience=a.lr_patience, clip_grad=a.clip_grad)
+    defaults = dict(lr_schedule='cosine', lr_step_size=30, lr_milestones=(), lr_gamma=0.1, lr_patience=10, clip_grad=None)
     return {k: v for k, v in kw.items() if v != defaults[k]}
 
 def _peek(argv, flag, default):

@@ -87,7 +87,7 @@ class ScheduleSpec:
     gamma: float = 0.1          # step, multistep, plateau: the decay factor
     patience: int = 10          # plateau: epochs without improvement before a decay
     def __post_init__(self):
-        if self.kind not in SCHEDULES: raise MMBalanceError(f"--schedule: unknown {self.kind!r}; valid: {', '.join(SCHEDULES)}")
+        if self.kind not in SCHEDULES: raise MMBalanceError(f"--lr-schedule: unknown {self.kind!r}; valid: {', '.join(SCHEDULES)}")
         if not 0 < self.gamma <= 1: raise MMBalanceError(f"--lr-gamma must be in (0, 1], got {self.gamma}")
         if self.kind == 'step' and not (isinstance(self.step_size, int) and self.step_size >= 1):
             raise MMBalanceError(f"--lr-step-size must be a positive integer, got {self.step_size}")

@@ -63,7 +63,7 @@ def check_data(data) -> None:
 
 def _schedule_of(config:dict) -> ScheduleSpec:
     "The run's schedule from its config (cosine when the config names none)."
-    sc = dict(config.get('schedule') or {})
+    sc = dict(config.get('lr_schedule') or {})
     return ScheduleSpec(sc.pop('kind', 'cosine'), **{**sc, 'milestones': tuple(sc.get('milestones', ()))})
 
 
@@ -80,7 +80,7 @@ def train(dataset='synthetic',      # a registered dataset's name, or your own `
           encoder:str='auto',       # auto, conv, mlp or resnet18
           accumulate:int=1,         # batches per optimiser step (gradient accumulation)
           mixed_precision:bool=False, # autocast: bfloat16 on CPU, float16 with gradient scaling on CUDA
-          schedule:str='cosine',    # cosine (per step, to 0), constant, step, multistep or plateau (the official recipes')
+          lr_schedule:str='cosine', # cosine (per step, to 0), constant, step, multistep or plateau (the official recipes')
           lr_step_size:int=30,      # step: epochs between decays
           lr_milestones=(),         # multistep: epochs at which the rate decays
           lr_gamma:float=0.1,       # step, multistep, plateau: decay factor
@@ -116,9 +116,9 @@ def train(dataset='synthetic',      # a registered dataset's name, or your own `
                   deterministic=deterministic, dataset_options=dict(dataset_options or {}),
                   method_options=dict(method_options or {}), probes=probes)
     if model is not None: config['model'] = getattr(model, '__name__', type(model).__name__)   # your own model (recorded by name)
-    spec = ScheduleSpec(schedule, step_size=lr_step_size, milestones=tuple(lr_milestones), gamma=lr_gamma, patience=lr_patience)
+    spec = ScheduleSpec(lr_schedule, step_size=lr_step_size, milestones=tuple(lr_milestones), gamma=lr_gamma, patience=lr_patience)
     if spec != ScheduleSpec():                                                # recorded when not the default (older runs have none)
-        config['schedule'] = dict(kind=spec.kind, step_size=spec.step_size, milestones=list(spec.milestones), gamma=spec.gamma, patience=spec.patience)
+        config['lr_schedule'] = dict(kind=spec.kind, step_size=spec.step_size, milestones=list(spec.milestones), gamma=spec.gamma, patience=spec.patience)
     if clip_grad is not None: config['clip_grad'] = clip_grad
     out = Path(out) if out is not None else None
     if resume:

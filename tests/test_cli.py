@@ -151,15 +151,15 @@ def test_finished_run_is_not_overwritten(tmp_path):
 def test_schedule_clipping_and_tensorboard_flags(tmp_path):
     "The official recipes' schedule and clipping flags reach the run and its config; --log tensorboard writes readable event files."
     d = tmp_path / 'r'
-    run('train', '--dataset', 'synthetic', '--method', 'ogm_ge', '--epochs', 3, '--schedule', 'multistep', '--lr-milestones', '1,2',
+    run('train', '--dataset', 'synthetic', '--method', 'ogm_ge', '--epochs', 3, '--lr-schedule', 'multistep', '--lr-milestones', '1,2',
         '--lr-gamma', 0.5, '--clip-grad', 0.8, '--log', 'tensorboard', '--out', d, '--no-progress', '--no-probes')
     cfg = json.loads((d / 'config.json').read_text())
-    assert cfg['schedule'] == dict(kind='multistep', step_size=30, milestones=[1, 2], gamma=0.5, patience=10) and cfg['clip_grad'] == 0.8
+    assert cfg['lr_schedule'] == dict(kind='multistep', step_size=30, milestones=[1, 2], gamma=0.5, patience=10) and cfg['clip_grad'] == 0.8
     lrs = [float(l.split(',')[l0.split(',').index('lr')]) for l0 in [(d / 'history.csv').read_text().splitlines()[0]] for l in (d / 'history.csv').read_text().splitlines()[1:]]
     assert lrs == [0.05, 0.025, 0.0125], lrs
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
     ev = EventAccumulator(str(d / 'tensorboard')); ev.Reload()
     tags = set(ev.Tags()['scalars'])
     assert {'loss/train', 'valid/acc', 'test/acc', 'opt/lr'} <= tags and [e.step for e in ev.Scalars('valid/acc')] == [0, 1, 2], tags
-    p = run('train', '--dataset', 'synthetic', '--schedule', 'multistep', '--out', tmp_path / 'x', check=False)
+    p = run('train', '--dataset', 'synthetic', '--lr-schedule', 'multistep', '--out', tmp_path / 'x', check=False)
     assert p.returncode == 2 and '--lr-milestones' in p.stderr and not (tmp_path / 'x' / 'config.json').exists()
