@@ -119,7 +119,7 @@ def test_bench_failed_run_is_reported_and_the_grid_goes_on(tmp_path):
 @pytest.mark.parametrize('args,msg', [
     (['--methods', 'joint,jiont'], "unknown method 'jiont'"),
     (['--methods', 'joint,joint'], "--methods: ['joint'] given more than once"),
-    (['--methods', 'opm:q_base=2'], '--methods opm(q_base=2): --q-base is a probability'),
+    (['--methods', 'opm:q_base=2'], '--methods opm(q_base=2): --q-base (a probability) must be in [0, 1], got 2'),
     (['--seeds', '0,1,0'], '--seeds: [0] given more than once'),
     (['--jobs', '0'], '--jobs must be a positive integer'),
     (['--dataset', 'synthetic,synthetic'], "--dataset: ['synthetic'] given more than once"),
