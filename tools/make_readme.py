@@ -10,6 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SRC, DST = ROOT / 'nbs' / 'index.ipynb', ROOT / 'README.md'
 DIRECTIVE = re.compile(r'^\s*#\s*\|\s*(.*)$')
+# a cell that only shows a committed file (the leaderboard) is rendered from that file, not from its saved output, so
+# README.md can never show an older table than the one committed (a stale saved output once failed CI this way)
+SHOWS_FILE = re.compile(r"Markdown\(Path\('([^']+)'\)\.read_text\(\)\)\s*$")
 
 def render(nb_path=SRC) -> str:
     "README text: markdown cells as they are, code cells as python blocks (unless `#| echo: false`) followed by their saved outputs (text in blocks, markdown as is)."
@@ -23,6 +26,8 @@ def render(nb_path=SRC) -> str:
         if c['cell_type'] == 'markdown': out += [_links(body), '']
         elif c['cell_type'] == 'code':
             if 'echo: false' not in dirs: out += ['```python', body, '```', '']
+            if m := SHOWS_FILE.search(body):
+                out += [_links((Path(nb_path).parent / m.group(1)).read_text().rstrip()), '']; continue
             for o in c.get('outputs', []):
                 d = o.get('data', {})
                 if 'text/markdown' in d:                      # e.g. a leaderboard table produced by the cell: rendered as is
