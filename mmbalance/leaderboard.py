@@ -4,12 +4,13 @@
 
 # %% ../nbs/19_leaderboard.ipynb #0003
 from __future__ import annotations
-import math, statistics
+import json, math, statistics
 from pathlib import Path
 from .core import *
 
 # %% auto #0
-__all__ = ['expand_methods', 'paired_test', 'leaderboard_rows', 'leaderboard_markdown', 'leaderboard_csv', 'read_leaderboard']
+__all__ = ['expand_methods', 'paired_test', 'leaderboard_rows', 'leaderboard_markdown', 'leaderboard_csv', 'read_leaderboard',
+           'leaderboard_row', 'quote', 'prose', 'check_quoted']
 
 # %% ../nbs/19_leaderboard.ipynb #0006
 def _parse_value(v:str):
@@ -142,3 +143,37 @@ def read_leaderboard(path) -> list[dict]:
         try: return float(v)
         except ValueError: return v
     with open(path) as f: return [{k: (v if k == 'method' else num(v)) for k, v in r.items()} for r in csv.DictReader(f)]
+
+# %% ../nbs/19_leaderboard.ipynb #d51ddd9f
+def leaderboard_row(folder, method:str) -> dict:
+    "The row of `method` in the leaderboard of benchmark folder `folder` (a clear error naming the methods it has)."
+    rows = read_leaderboard(folder)
+    row = next((r for r in rows if r['method'] == method), None)
+    if row is None: raise MMBalanceError(f"{folder}: no method {method!r} in its leaderboard; it has {[r['method'] for r in rows]}")
+    return row
+
+def quote(folder, method:str, key:str='test_acc', pm:bool=True, pct:bool=True, digits:int=1, sign:bool=False) -> str:
+    """`key` of `method` as prose quotes it: `mean ± std` (`pm`), in % (`pct`), `digits` decimals, a leading sign (`sign`);
+    key `ci` gives the paired 95% interval of the difference to joint as `[lo, hi]`, key `p` its p-value."""
+    r = leaderboard_row(folder, method)
+    k = 100 if pct else 1
+    if key in ('ci', 'p'):
+        lo, hi, p = (r.get(f'test_acc_delta_{x}') for x in ('ci_low', 'ci_high', 'p'))
+        if lo is None: raise MMBalanceError(f"{folder}: {method} has no paired interval (a single seed, or joint itself)")
+        return f"[{k*lo:+.{digits}f}, {k*hi:+.{digits}f}]" if key == 'ci' else f"{p:.2f}"
+    m, s = r.get(f'{key}_mean'), r.get(f'{key}_std')
+    if m is None: raise MMBalanceError(f"{folder}: {method} has no {key!r}; columns: {sorted(c[:-5] for c in r if c.endswith('_mean'))}")
+    f = f"{{:{'+' if sign else ''}.{digits}f}}"
+    return f.format(k*m) + (f" ± {k*s:.{digits}f}" if pm else '')
+
+def prose(nb, contains:str) -> str:
+    "The one markdown cell of notebook file `nb` that contains `contains`."
+    cells = [''.join(c['source']) for c in json.loads(Path(nb).read_text())['cells'] if c['cell_type'] == 'markdown']
+    hits = [c for c in cells if contains in c]
+    if len(hits) != 1: raise MMBalanceError(f"{nb}: {len(hits)} markdown cells contain {contains!r}, expected exactly one")
+    return hits[0]
+
+def check_quoted(text:str, quotes:dict):
+    "Every value string of `quotes` (label -> text computed from the results) must appear in `text`; names each that does not."
+    missing = [f"{k}: the results say {v!r}" for k, v in quotes.items() if v not in text]
+    if missing: raise AssertionError("the prose disagrees with the committed results (update the prose):\n  " + '\n  '.join(missing))
