@@ -72,7 +72,7 @@ def leaderboard_rows(runs:dict, # label -> list of summaries (one per seed)
     rows = []
     for label, ss in runs.items():
         r = dict(method=label, seeds=len(ss))
-        for k in (metric, 'test_macro_f1', 'val_acc', 'best_epoch', 'train_seconds', 'step_seconds_median', 'data_share'):
+        for k in (metric, 'test_macro_f1', 'test_map', 'val_acc', 'best_epoch', 'train_seconds', 'step_seconds_median', 'data_share'):
             r[f'{k}_mean'], r[f'{k}_std'] = _mean_std([s.get(k) for s in ss])
         r['probe_concat_mean'], r['probe_concat_std'] = _mean_std([s.get('probe_concat_test_acc') for s in ss])
         if ref:
@@ -115,12 +115,12 @@ def leaderboard_markdown(rows:list, title:str='', note:str='') -> str:
     mods = [m for m in mods if m not in ('floor', 'concat') and not m.startswith('floor_')]
     dk = next((k[:-5] for r in rows for k in r if '_delta_vs_' in k and k.endswith('_mean')), None)
     has = lambda k: any(r.get(f'{k}_mean') is not None for r in rows)
-    head = ['method', 'seeds', ('test acc %' if pct else metric), 'macro-F1 %'] + ([f'Δ vs {dk.split("_vs_")[1]} (paired)', '95% CI of Δ, paired t-test'] if dk else [])
+    head = ['method', 'seeds', ('test acc %' if pct else metric), 'macro-F1 %'] + (['mAP %'] if has('test_map') else []) + ([f'Δ vs {dk.split("_vs_")[1]} (paired)', '95% CI of Δ, paired t-test'] if dk else [])
     head += (['concat probe %'] if has('probe_concat') else []) + [f'{m} probe %' for m in mods] + [f'{m} gap' for m in gaps]
     head += [f'{m} own-logit acc %' for m in mods] + ['best epoch'] + (['step × joint', 'time × joint'] if has('step_ratio') else []) + ['ms/step']
     lines = ([f'### {title}', ''] if title else []) + ([note, ''] if note else []) + ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for r in rows:
-        cells = [r['method'], str(r['seeds']), _fmt(r, metric, pct), _fmt(r, 'test_macro_f1')] + ([_fmt(r, dk, pct), _ci(r, metric, pct)] if dk else [])
+        cells = [r['method'], str(r['seeds']), _fmt(r, metric, pct), _fmt(r, 'test_macro_f1')] + ([_fmt(r, 'test_map')] if has('test_map') else []) + ([_fmt(r, dk, pct), _ci(r, metric, pct)] if dk else [])
         cells += ([_fmt(r, 'probe_concat')] if has('probe_concat') else []) + [_fmt(r, f'probe_{m}') for m in mods] + [_fmt(r, f'gap_{m}') for m in gaps]
         cells += [_fmt(r, f'own_{m}') for m in mods] + [f"{r['best_epoch_mean']:.1f}"]
         cells += [_fmt(r, 'step_ratio', False), _fmt(r, 'time_ratio', False)] if has('step_ratio') else []
@@ -144,7 +144,7 @@ def read_leaderboard(path) -> list[dict]:
         except ValueError: return v
     with open(path) as f: return [{k: (v if k == 'method' else num(v)) for k, v in r.items()} for r in csv.DictReader(f)]
 
-# %% ../nbs/19_leaderboard.ipynb #d51ddd9f
+# %% ../nbs/19_leaderboard.ipynb #b386db22
 def leaderboard_row(folder, method:str) -> dict:
     "The row of `method` in the leaderboard of benchmark folder `folder` (a clear error naming the methods it has)."
     rows = read_leaderboard(folder)
