@@ -163,3 +163,18 @@ def test_schedule_clipping_and_tensorboard_flags(tmp_path):
     assert {'loss/train', 'valid/acc', 'test/acc', 'opt/lr'} <= tags and [e.step for e in ev.Scalars('valid/acc')] == [0, 1, 2], tags
     p = run('train', '--dataset', 'synthetic', '--lr-schedule', 'multistep', '--out', tmp_path / 'x', check=False)
     assert p.returncode == 2 and '--lr-milestones' in p.stderr and not (tmp_path / 'x' / 'config.json').exists()
+
+def test_run_flags_take_train_defaults(tmp_path):
+    "The run flags have no defaults of their own: a run without them records train()'s signature defaults, and --help shows those."
+    import inspect
+    from mmbalance.train import train
+    d = tmp_path / 'r'
+    run('train', '--dataset', 'synthetic', '--epochs', 1, '--n-train', 200, '--out', d, '--no-progress', '--no-probes')
+    cfg, sig = json.loads((d / 'config.json').read_text()), inspect.signature(train).parameters
+    for k in ('batch_size', 'lr', 'optimizer', 'weight_decay', 'fusion', 'encoder', 'accumulate', 'mixed_precision', 'deterministic'):
+        assert cfg[k] == sig[k].default, (k, cfg[k], sig[k].default)
+    assert 'lr_schedule' not in cfg and 'clip_grad' not in cfg                      # train()'s defaults: cosine, no clipping
+    h = ' '.join(run('train', '--help').stdout.split())
+    for k in ('lr', 'batch_size', 'weight_decay', 'lr_step_size', 'lr_gamma', 'lr_patience', 'lr_schedule', 'optimizer'):
+        flag = '--' + k.replace('_', '-')
+        assert f"{flag} {k.upper()} " in h and f"(default: {sig[k].default})" in h.split(f"{flag} {k.upper()} ")[-1].split(' --')[0], k
