@@ -35,7 +35,7 @@ TIES = ('none', 'first')
 
 def ogm_coefficients(ratios:dict,            # modality -> discrepancy ratio (0-dim tensor)
                      alpha:float,             # modulation strength
-                     form:str='cvpr_code',    # 'cvpr_code': 1-tanh(a*r); 'shifted': 1-tanh(a*(r-1)); 'tpami': max(0, 1-a*tanh(r-1))
+                     form:str='cvpr_code',    # 'cvpr_code': 1-tanh(a*r) (both official codes); 'shifted': 1-tanh(a*(r-1)) (2022-04 CVPR code); 'tpami': max(0, 1-a*tanh(r-1)) (third-party reading of the TPAMI paper, unverified)
                      tie:str='none'           # at r == 1 for all: 'none' modulates nobody, 'first' the first modality
                     ) -> dict:
     "Gradient coefficient k of each modality: < 1 for the modalities ahead, 1 for the others."
@@ -148,7 +148,9 @@ class OGM(Callback):
 _OPTIONS = dict(alpha=Opt(ge=0, help='modulation strength α (CREMA-D: 0.8, VGGSound: 0.1 in the official README)'),
                 start_epoch=Opt(ge=0, help='first epoch of the modulation window (inclusive, 0-based)'),
                 end_epoch='last epoch of the window (inclusive; -1: to the end)',
-                form=Opt(choices=COEFFICIENT_FORMS, help=f"coefficient form: {', '.join(COEFFICIENT_FORMS)}"),
+                form=Opt(choices=COEFFICIENT_FORMS, help='coefficient form: cvpr_code (default): 1-tanh(α·ρ), the form of both official '
+                         'codes, CVPR and TPAMI; shifted: 1-tanh(α·(ρ-1)), the CVPR code of April 2022; tpami: '
+                         'max(0, 1-α·tanh(ρ-1)), a third-party reading of the TPAMI paper\'s Eq. 11, not verified'),
                 params=Opt(choices=PARAM_FILTERS, help='which encoder weights: conv (linear if no conv) or weights (all non-1-D)'),
                 ratio_rule=Opt(choices=RATIO_RULES, help='discrepancy ratio for more than two modalities: pairwise_mean or to_min'),
                 tie=Opt(choices=TIES, help='at an exact tie: none or first (CVPR code)'),
@@ -161,8 +163,8 @@ def ogm_ge(alpha:float=1.0, start_epoch:int=0, end_epoch:int=-1, form:str='cvpr_
     "OGM-GE of CVPR 2022."
     return [OGM(alpha, form, True, start_epoch, end_epoch, params, ratio_rule, tie, modulate)]
 
-@METHODS.register('ogm', options=_OPTIONS, doc='OGM (TPAMI 2024): gradient modulation with k = max(0, 1-α·tanh(ρ-1)); GE noise optional.')
-def ogm(alpha:float=1.0, start_epoch:int=0, end_epoch:int=-1, form:str='tpami', ge:bool=False, params:str='conv',
+@METHODS.register('ogm', options=_OPTIONS, doc='OGM (TPAMI 2024): gradient modulation with k = 1-tanh(α·ρ) as in the official code; GE noise optional.')
+def ogm(alpha:float=1.0, start_epoch:int=0, end_epoch:int=-1, form:str='cvpr_code', ge:bool=False, params:str='conv',
         ratio_rule:str='pairwise_mean', tie:str='none', modulate:str='') -> list:
-    "OGM of TPAMI 2024."
+    "OGM of TPAMI 2024 (the official code's coefficient by default)."
     return [OGM(alpha, form, ge, start_epoch, end_epoch, params, ratio_rule, tie, modulate)]

@@ -90,11 +90,13 @@ class OPM(Callback):
                   options=dict(q_base=Opt(ge=0, le=1, what='a probability', help='base drop probability'),
                                lam=Opt(ge=0, help='λ: growth of q with the lead'),
                                p_exe=Opt(ge=0, le=1, what='a probability', help='probability that a batch is modulated'),
-                               rescale=Opt(choices=RESCALES, help='global (code: 1/(1-θ) on all), per_modality or none'),
-                               timing=Opt(choices=('previous_step', 'same_batch'), help='previous_step (paper) or same_batch (code)'),
-                               warmup_epochs=Opt(ge=0, help='epochs before OPM starts (TPAMI code: 6)'), end_epoch='last active epoch (-1: to the end)',
+                               rescale=Opt(choices=RESCALES, help='global (default, the TPAMI code: 1/(1-θ) on all), per_modality, or none (a third-party reading of the paper, unverified)'),
+                               timing=Opt(choices=('previous_step', 'same_batch'), help='when q is computed: previous_step (default; our reading of '
+                                          'the q_{t+1} label in the paper\'s OPM figure, the text is unverified) or same_batch (the released TPAMI code)'),
+                               warmup_epochs=Opt(ge=0, help='epochs before OPM starts: 0 by default (our choice for 15-20-epoch schedules, '
+                                                 'neither paper nor code); the TPAMI code waits 6 of its 100 epochs'), end_epoch='last active epoch (-1: to the end)',
                                ratio_rule=Opt(choices=RATIO_RULES, help='discrepancy ratio for more than two modalities: pairwise_mean or to_min')))
 def opm(q_base:float=0.5, lam:float=0.5, p_exe:float=0.7, rescale:str='global', timing:str='previous_step',
         warmup_epochs:int=0, end_epoch:int=-1, ratio_rule:str='pairwise_mean') -> list:
-    "OPM of TPAMI 2024."
+    "OPM of TPAMI 2024 (the defaults mix code, figure reading and our warm-up choice; the released code is `timing='same_batch', warmup_epochs=6`)."
     return [OPM(q_base, lam, p_exe, rescale, timing, warmup_epochs, end_epoch, ratio_rule)]
