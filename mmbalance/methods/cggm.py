@@ -9,8 +9,8 @@ from ..core import *
 from ..learner import Callback
 
 # %% auto #0
-__all__ = ['GUARDS', 'METRICS', 'cggm_coefficients', 'batch_accuracy', 'sign_accuracy', 'neg_mae', 'dice_score', 'resolve_metric',
-           'head_part', 'head_weight', 'direction_loss', 'CGGM', 'cggm']
+__all__ = ['GUARDS', 'BRATS_REGIONS', 'METRICS', 'cggm_coefficients', 'batch_accuracy', 'sign_accuracy', 'neg_mae', 'region_dice',
+           'dice_score', 'resolve_metric', 'head_part', 'head_weight', 'direction_loss', 'CGGM', 'cggm']
 
 # %% ../../nbs/13_cggm.ipynb #0006
 GUARDS = ('shift', 'none')
@@ -33,16 +33,25 @@ def batch_accuracy(logits, y): return (logits.argmax(1) == y).float().mean()
 def sign_accuracy(pred, y): return ((pred.reshape(-1) > 0) == (y.reshape(-1) > 0)).float().mean()
 def neg_mae(pred, y): return -(pred.reshape(-1) - y.reshape(-1).float()).abs().mean()
 
-def dice_score(logits:torch.Tensor, # (B, C, ...) class scores
-               target:torch.Tensor, # (B, ...) class indices
+BRATS_REGIONS = {'ET': lambda x: x == 3,                 # enhancing tumour (BraTS' raw label 4, remapped to 3)
+                 'TC': lambda x: (x == 1) | (x == 3),    # tumour core
+                 'WT': lambda x: x != 0}                 # whole tumour
+
+def region_dice(pred:torch.Tensor,   # (B, ...) bool: voxels predicted in the region
+                target:torch.Tensor, # (B, ...) bool: voxels truly in the region
+                eps:float=1e-3) -> torch.Tensor:
+    "Per-image Dice 2(|P∩T| + ε) / (|P| + |T| + 2ε), averaged over the batch (as the code's `Dice`)."
+    p, t = pred.flatten(1).float(), target.flatten(1).float()
+    return (2 * ((p * t).sum(1) + eps) / (p.sum(1) + t.sum(1) + 2 * eps)).mean()
+
+def dice_score(logits:torch.Tensor, # (B, 4, ...) class scores over the BraTS labels 0..3
+               target:torch.Tensor, # (B, ...) class indices (BraTS' label 4 remapped to 3)
                eps:float=1e-3) -> torch.Tensor:
-    "Mean over images and foreground classes (1..C-1) of the Dice overlap of argmax predictions."
-    C = logits.shape[1]; pred = logits.argmax(1)
-    scores = []
-    for c in range(1, C):
-        p, t = (pred == c).flatten(1).float(), (target == c).flatten(1).float()
-        scores.append(((2 * (p * t).sum(1) + eps) / (p.sum(1) + t.sum(1) + eps)))
-    return torch.stack(scores).mean()
+    "Mean of the ET, TC and WT Dice scores of argmax predictions (CGGM's BraTS batch metric)."
+    if logits.shape[1] != 4:
+        raise MMBalanceError(f"dice: CGGM's segmentation metric is the BraTS one (ET/TC/WT regions of labels 0..3) and needs 4 classes, got {logits.shape[1]}")
+    pred = logits.argmax(1)
+    return torch.stack([region_dice(inside(pred), inside(target), eps) for inside in BRATS_REGIONS.values()]).mean()
 
 METRICS = {'accuracy': ('classification', batch_accuracy), 'sign_accuracy': ('regression', sign_accuracy),
            'neg_mae': ('regression', neg_mae), 'dice': ('segmentation', dice_score)}

@@ -4,14 +4,14 @@
 
 # %% ../../nbs/15_lfm.ipynb #0003
 from __future__ import annotations
-import math, time
+import math, time, warnings
 import torch, torch.nn.functional as F
 from ..core import *
 from ..learner import Callback
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'HYPERGRADS', 'symmetric_infonce', 'js_divergence', 'pairwise', 'alpha_schedule', 'lfm_hypergradient',
-           'LFM', 'lfm']
+__all__ = ['ALIGNMENTS', 'SCHEDULES', 'CODE_FITTED_W_CLS', 'POLYNOMIAL_MIN_T', 'HYPERGRADS', 'symmetric_infonce', 'js_divergence',
+           'code_alignment', 'pairwise', 'alpha_schedule', 'lfm_hypergradient', 'LFM', 'lfm']
 
 # %% ../../nbs/15_lfm.ipynb #0006
 def symmetric_infonce(za:torch.Tensor, zb:torch.Tensor, tau:float=0.1) -> torch.Tensor:
@@ -21,10 +21,18 @@ def symmetric_infonce(za:torch.Tensor, zb:torch.Tensor, tau:float=0.1) -> torch.
     return (F.cross_entropy(s, t) + F.cross_entropy(s.T, t)) / 2
 
 def js_divergence(logits_a:torch.Tensor, logits_b:torch.Tensor) -> torch.Tensor:
-    "Jensen-Shannon divergence between two softmax predictions (batch mean): the released code's alignment."
+    "Jensen-Shannon divergence ½[KL(p‖m) + KL(q‖m)] between two softmax predictions, m = (p+q)/2 (batch mean)."
     p, q = F.softmax(logits_a.float(), 1), F.softmax(logits_b.float(), 1)
     m = (p + q) / 2
     return (F.kl_div(m.log(), p, reduction='batchmean') + F.kl_div(m.log(), q, reduction='batchmean')) / 2
+
+def code_alignment(logits_a:torch.Tensor, logits_b:torch.Tensor) -> torch.Tensor:
+    "The released code's `Alignment`, literally: ½[KL(m‖p) + KL(m‖q)] (batch mean); its `kl_div(p.log(), m)` is KL(m‖p)."
+    p, q = F.softmax(logits_a.float(), 1), F.softmax(logits_b.float(), 1)
+    m = (p + q) / 2
+    return (F.kl_div(p.log(), m, reduction='batchmean') + F.kl_div(q.log(), m, reduction='batchmean')) / 2
+
+ALIGNMENTS = {'js': js_divergence, 'code': code_alignment}
 
 def pairwise(fn, xs:list) -> torch.Tensor:
     "Sum of `fn` over all unordered pairs of `xs` (M > 2 modalities)."
@@ -32,6 +40,9 @@ def pairwise(fn, xs:list) -> torch.Tensor:
 
 # %% ../../nbs/15_lfm.ipynb #0010
 SCHEDULES = ('heuristic', 'constant', 'code_exp', 'poly_fitted', 'polynomial', 'learned')
+# getAlpha_Learnable_Fitted in the released code (njustkmg/NeurIPS24-LFM, Crema_epoch.py @ ad44fa0): w_cls(e) = Σ c_i e^i
+CODE_FITTED_W_CLS = (2.04623704e-01, 3.35472727e-03, 1.22989557e-04, -2.92947416e-06, 2.23835486e-08, -5.39717505e-11)
+POLYNOMIAL_MIN_T = 26      # the paper's cubic has its minimum near t = 26 and rises again after it
 
 def alpha_schedule(epoch:int, schedule:str='heuristic', alpha:float=0.5) -> float:
     "α (the contrastive weight) at 0-based `epoch` under `schedule` (`alpha` for 'constant' and the learned start)."
@@ -39,11 +50,10 @@ def alpha_schedule(epoch:int, schedule:str='heuristic', alpha:float=0.5) -> floa
     if schedule == 'heuristic': return 1 - math.exp(-1 / t)
     if schedule in ('constant', 'learned'): return alpha
     if schedule == 'code_exp': return min(max(math.exp(-0.3 * epoch), 0.05), 0.95)
-    if schedule == 'poly_fitted':                                     # code HEAD, CREMA-D: alpha = 1 - w_cls(epoch)
-        e = epoch
-        w_cls = 0.204624 + 3.35473e-3*e + 1.22990e-4*e**2 - 2.92947e-6*e**3 + 2.23835e-8*e**4 - 5.39718e-11*e**5
-        return 1 - w_cls
-    if schedule == 'polynomial': return 1.5e-4 * t**3 - 6.5e-3 * t**2 + 3.2e-2 * t + 1   # the paper's fitted cubic
+    if schedule == 'poly_fitted':                                     # code HEAD, CREMA-D: alpha = 1 - w_cls(epoch), unclipped as there
+        return 1 - sum(c * epoch**i for i, c in enumerate(CODE_FITTED_W_CLS))
+    if schedule == 'polynomial':                                      # the paper's fitted cubic, clipped to α's range [0, 1]
+        return min(max(1.5e-4 * t**3 - 6.5e-3 * t**2 + 3.2e-2 * t + 1, 0.), 1.)
     raise MMBalanceError(f"schedule: unknown {schedule!r}; valid: {', '.join(SCHEDULES)}")
 
 # %% ../../nbs/15_lfm.ipynb #0013
@@ -95,12 +105,16 @@ def lfm_hypergradient(cls_fn, mm_fn,        # closures: L_CLS and L_MM at the cu
 
 # %% ../../nbs/15_lfm.ipynb #0017
 class LFM(Callback):
-    "LFM: (1-α) fused CE + α modality matching (symmetric InfoNCE, or the code's JS), α by schedule or learnt."
+    "LFM: (1-α) fused CE + α modality matching (symmetric InfoNCE, or the code's alignment of predictions), α by schedule or learnt."
     def __init__(self, schedule:str='heuristic', alpha:float=0.5, tau:float=0.1, variant:str='paper', hypergrad:str='exact',
-                 alpha_lr:float=0.05, alpha_min:float=0.0, alpha_max:float=1.0, hyper_batch:int=64, cg_iters:int=10):
+                 alpha_lr:float=0.05, alpha_min:float=0.0, alpha_max:float=1.0, hyper_batch:int=64, cg_iters:int=10,
+                 js_alignment:str='js'):
         if alpha_min > alpha_max:          # (each value alone is checked by the registry, see `lfm`)
             raise OptionError(f"`alpha_min={alpha_min}` is above `alpha_max={alpha_max}`; α is clipped to [`alpha_min`, `alpha_max`]")
-        self.schedule, self.tau, self.variant, self.hypergrad = schedule, tau, variant, hypergrad
+        if js_alignment not in ALIGNMENTS: raise OptionError(f"`js_alignment`: unknown {js_alignment!r}; valid: {', '.join(ALIGNMENTS)}")
+        if js_alignment != 'js' and variant != 'code':
+            raise OptionError(f"`js_alignment={js_alignment}` goes with `variant=code` (the paper's InfoNCE has no JS term)")
+        self.schedule, self.tau, self.variant, self.hypergrad, self.js_alignment = schedule, tau, variant, hypergrad, js_alignment
         self.alpha_lr, self.lo, self.hi, self.hyper_batch, self.cg_iters = alpha_lr, alpha_min, alpha_max, hyper_batch, cg_iters
         if schedule == 'learned' and hypergrad == 'code':      # the released code's constants
             alpha, self.alpha_lr, self.lo, self.hi = 0.95, 1e-4, 0.05, 0.95
@@ -109,6 +123,10 @@ class LFM(Callback):
     def before_fit(self, learn):
         if learn.task != 'classification': raise MMBalanceError("LFM needs a classification task")
         if len(learn.modalities) < 2: raise MMBalanceError(f"LFM needs at least two modalities, the model has {learn.modalities}")
+        if self.schedule == 'polynomial' and learn.epochs > POLYNOMIAL_MIN_T:
+            warnings.warn(f"LFM schedule 'polynomial' (the paper's fitted cubic) is meant for up to about {POLYNOMIAL_MIN_T} epochs: "
+                          f"after its minimum at t = {POLYNOMIAL_MIN_T} it rises, and clipped to [0, 1] it is α = 1 (matching loss "
+                          f"only, no classification) from t = 38 on; this run has {learn.epochs} epochs")
 
     def setup(self, learn):   # here, not in before_fit: a resumed run loads the generator's saved state after setup
         self.gen = torch.Generator().manual_seed(learn.seed + 7919)
@@ -126,7 +144,7 @@ class LFM(Callback):
             return (1 - alpha) * cls + alpha * mm, cls, mm
         ml = list(out.modality_logits.values())
         cls = F.cross_entropy(torch.stack(ml).mean(0), y)
-        mm = pairwise(js_divergence, ml)
+        mm = pairwise(ALIGNMENTS[self.js_alignment], ml)
         return 2 * ((1 - alpha) * cls + alpha * mm), cls, mm
 
     def after_loss(self, learn):
@@ -160,11 +178,12 @@ class LFM(Callback):
                                alpha=Opt(ge=0, le=1, note='the weight of the matching loss', help='α for constant, the start of learned (in [0, 1])'),
                                tau=Opt(gt=0, what='the InfoNCE temperature', help='InfoNCE temperature (the paper gives none)'),
                                variant=Opt(choices=('paper', 'code'), help='paper (InfoNCE on features) or code (JS on predictions, averaged heads, x2)'),
+                               js_alignment=Opt(choices=tuple(ALIGNMENTS), help="code variant's alignment: js (true JS divergence) or code (the code's literal KL(m||p) terms)"),
                                hypergrad=Opt(choices=HYPERGRADS, help=f"learned α: {', '.join(HYPERGRADS)}"),
                                alpha_lr=Opt(ge=0, help="α's learning rate (learned)"),
                                alpha_min=Opt(ge=0, le=1, help='lower clip of α'), alpha_max=Opt(ge=0, le=1, help='upper clip of α'),
                                hyper_batch='samples per α update', cg_iters='CG / Neumann iterations'))
 def lfm(schedule:str='heuristic', alpha:float=0.5, tau:float=0.1, variant:str='paper', hypergrad:str='exact', alpha_lr:float=0.05,
-        alpha_min:float=0.0, alpha_max:float=1.0, hyper_batch:int=64, cg_iters:int=10) -> list:
+        alpha_min:float=0.0, alpha_max:float=1.0, hyper_batch:int=64, cg_iters:int=10, js_alignment:str='js') -> list:
     "LFM of NeurIPS 2024."
-    return [LFM(schedule, alpha, tau, variant, hypergrad, alpha_lr, alpha_min, alpha_max, hyper_batch, cg_iters)]
+    return [LFM(schedule, alpha, tau, variant, hypergrad, alpha_lr, alpha_min, alpha_max, hyper_batch, cg_iters, js_alignment)]
