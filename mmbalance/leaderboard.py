@@ -130,8 +130,12 @@ def leaderboard_markdown(rows:list, title:str='', note:str='') -> str:
 
 def leaderboard_csv(rows:list) -> str:
     "The leaderboard as CSV text (fractions, not percentages)."
+    import csv, io
     cols = list(dict.fromkeys(k for r in rows for k in r))
-    return '\n'.join([','.join(cols)] + [','.join('' if r.get(c) is None else str(r.get(c)) for c in cols) for r in rows]) + '\n'
+    f = io.StringIO()
+    w = csv.writer(f, lineterminator='\n')                # quotes labels with commas, e.g. opm(timing=..., rescale=...)
+    w.writerow(cols); w.writerows([['' if r.get(c) is None else str(r.get(c)) for c in cols] for r in rows])
+    return f.getvalue()
 
 def read_leaderboard(path) -> list[dict]:
     "Rows of a `leaderboard.csv` (or of the one in a benchmark folder), numbers as floats."
