@@ -4,7 +4,7 @@
 
 # %% ../../nbs/14_dimml.ipynb #0003
 from __future__ import annotations
-import torch, torch.nn as nn, torch.nn.functional as F
+import math, torch, torch.nn as nn, torch.nn.functional as F
 from ..core import *
 from ..core import ModelOutput
 from ..learner import Callback, Stage
@@ -27,7 +27,7 @@ def discriminative_dims(feats:torch.Tensor,  # (N, d) features of one modality
 # %% ../../nbs/14_dimml.ipynb #0009
 def duc_loss(student:torch.Tensor, teacher:torch.Tensor, dims:torch.Tensor, tau:float) -> torch.Tensor:
     "Unidirectional contrastive loss on `dims`: each student row must pick its own teacher row (teacher gets no gradient)."
-    if not dims.any(): return student.sum() * 0            # no exclusive dimension: nothing to transfer
+    if not dims.any(): return student.sum() * 0 + math.log(len(student))   # no exclusive dimension: the constant log B (all logits 0), no gradient
     s, t = student[:, dims], teacher[:, dims].detach()
     logits = s @ t.T / tau
     return F.cross_entropy(logits, torch.arange(len(s), device=s.device))
@@ -53,7 +53,7 @@ class DIMML(Callback):
     def __init__(self, stage2_epochs:int=5, shared_weight:float=1.0, duc_start:int=None, tau:float=10.0, T:float=1.0, stage2_lr:float=0.0):
         self.duc_auto = duc_start is None
         self.extra_epochs, self.w, self.duc_start, self.tau, self.T, self.stage2_lr = stage2_epochs, shared_weight, duc_start, tau, T, stage2_lr
-        self.dims = None
+        self.dims, self.kept = None, None
 
     def setup(self, learn):
         model = unwrap(learn.model); mods = learn.modalities; C = learn.data.n_outputs
@@ -80,11 +80,32 @@ class DIMML(Callback):
 
     def before_epoch(self, learn):
         two = self.stage(learn) == 2                   # stage 2 steps only the fusion head, with its own optimiser, on frozen encoders
+        if two and learn.epoch == self.stage1_epochs: self.init_fusion(learn)
         if two and self.fusion_opt is None:
             self.fusion_opt = learn.make_opt(unwrap(learn.model).fusion.parameters(), lr=self.stage2_lr or learn.lr, name='dimml_fusion')
         learn.stage = Stage(f'dimml stage {2 if two else 1}', frozen_encoders=two, fuse=self.fuse_train, eval_fuse=self.fuse_eval,
                             main_opt=not two, selectable=two)      # model selection only among stage-2 epochs
         if self.duc_start >= 0 and learn.epoch == self.duc_start and self.dims is None: self.dims = self.select_dims(learn)
+
+    @torch.no_grad()
+    def init_fusion(self, learn):
+        "Stage 2 starts from a fresh fusion head initialised as the code's `weight_init` does: xavier-normal weights, zero biases (seeded by the run)."
+        g = torch.Generator().manual_seed(learn.seed)
+        for mod in unwrap(learn.model).fusion.modules():
+            if isinstance(mod, nn.Linear):
+                mod.weight.copy_(nn.init.xavier_normal_(torch.empty_like(mod.weight, device='cpu'), generator=g))
+                if mod.bias is not None: mod.bias.zero_()
+
+    def before_train(self, learn):
+        "Stage 1 plans its own cosine: over its own steps, not the fit's (stage 2 does not step the main optimiser)."
+        if self.stage(learn) == 1: self.stage1_steps = learn.step_count + (self.stage1_epochs - learn.epoch) * math.ceil(len(learn.dl) / learn.accumulate)
+
+    def before_batch(self, learn):
+        "The run's cosine spans every epoch of the fit; rescale it so that stage 1's rate follows a cosine to 0 over stage 1's steps."
+        if not (learn.training and self.stage(learn) == 1 and learn.schedule.kind == 'cosine'): return
+        step = learn.sched.last_epoch                  # the optimiser step this batch's update belongs to
+        own, run = 0.5 * (1 + math.cos(math.pi * min(step, self.stage1_steps) / self.stage1_steps)), learn.schedule_factor(step)
+        for g in learn.opt.param_groups: learn.set_lr_scale(g['name'], own / run if run > 0 else 0.)
 
     @torch.no_grad()
     def select_dims(self, learn) -> dict:
@@ -110,7 +131,9 @@ class DIMML(Callback):
     def fuse_eval(self, learn, feats) -> ModelOutput:
         "Validation and test: the private heads and the fusion head, weighted by their certainty."
         private = {m: self.private[m](f) for m, f in feats.items()}
-        self.fused = unwrap(learn.model).fuse({m: f.detach() for m, f in feats.items()}).logits
+        out = unwrap(learn.model).fuse({m: f.detach() for m, f in feats.items()}); self.fused = out.logits
+        if self.kept is not None:                      # `predictor_logits` asked for the fusion head's own output
+            self.kept.append((out.logits.float().cpu(), {m: l.float().cpu() for m, l in out.modality_logits.items()}))
         return ModelOutput(certainty_weighted(list(private.values()) + [self.fused], self.T), private, feats)
 
     def after_loss(self, learn):
@@ -130,7 +153,8 @@ class DIMML(Callback):
         learn.history[-1]['selectable'] = int(learn.stage.selectable)
 
     def summary(self, learn) -> dict:
-        return dict(stage1_epochs=self.stage1_epochs, stage2_epochs=self.extra_epochs)
+        "The two stages' epochs (the run's `epochs` is their sum) and what the weighted prediction is made of on the test split (`breakdown`)."
+        return dict(stage1_epochs=self.stage1_epochs, stage2_epochs=self.extra_epochs, predictors_test=self.breakdown(learn, 'test'))
 
     def state_dict(self):
         return dict(private=self.private.state_dict(), shared=self.shared.state_dict() if self.shared is not None else {},
@@ -150,3 +174,29 @@ class DIMML(Callback):
 def dimml(stage2_epochs:int=5, shared_weight:float=1.0, duc_start:int=None, tau:float=10.0, T:float=1.0, stage2_lr:float=0.0) -> list:
     "DI-MML of ACM MM 2024."
     return [DIMML(stage2_epochs, shared_weight, duc_start, tau, T, stage2_lr)]
+
+# %% ../../nbs/14_dimml.ipynb #bd01
+@patch_to(DIMML)
+def predictor_logits(self, learn, split:str='test') -> tuple:
+    "Logits on `split` of every predictor the inference rule combines (each modality's private head, and `fusion`: the fusion head alone), the fusion head's per-modality logits, and the labels."
+    self.kept = []
+    try: p = learn.get_preds(split)                            # the loop's predict, under the stage's evaluation rule
+    finally: kept, self.kept = self.kept, None
+    if not kept: raise MMBalanceError("DI-MML's predictors exist once its stages run: call `predictor_logits` after `fit`")
+    parts = {m: torch.cat([mod[m] for _, mod in kept]) for m in kept[0][1]}
+    return {**p['modality_logits'], 'fusion': torch.cat([z for z, _ in kept])}, parts, p['labels']
+
+@patch_to(DIMML)
+def breakdown(self, learn, split:str='test') -> dict:
+    """Accuracy on `split` of each predictor, of the weighted rule, its limits and the private heads' mean; each predictor's mean weight, confidence
+    and logit scale (mean largest |logit|); the accuracy and logit scale of the fusion head's per-modality logits (which modality it uses)."""
+    z, parts, y = self.predictor_logits(learn, split)
+    Z = torch.stack(list(z.values()))                          # (K, N, C): the private heads, then the fusion head
+    acc = lambda logits: (logits.argmax(-1) == y).float().mean().item()
+    conf = F.softmax(Z, -1).amax(-1); w = F.softmax(conf / self.T, 0)
+    per = lambda t: {k: t[i].mean().item() for i, k in enumerate(z)}
+    confident = Z.gather(0, conf.argmax(0)[None, :, None].expand(1, *Z.shape[1:]))[0]
+    return dict(acc={**{k: acc(v) for k, v in z.items()}, 'weighted': acc(certainty_weighted(list(Z), self.T)),
+                     'mean': acc(Z.mean(0)), 'most_confident': acc(confident), 'private_mean': acc(Z[:-1].mean(0))},
+                weight=per(w), confidence=per(conf), logit_scale=per(Z.abs().amax(-1)),
+                fusion_part_acc={m: acc(v) for m, v in parts.items()}, fusion_part_scale={m: v.abs().amax(-1).mean().item() for m, v in parts.items()})
