@@ -100,12 +100,16 @@ def _fmt(r, k, pct=True, digits=1):
 
 def _mods(rows, prefix): return sorted({k[len(prefix):-len('_mean')] for r in rows for k in r if k.startswith(prefix) and k.endswith('_mean')})
 
+def _interval(lo, hi, pct:bool=True, digits:int=1) -> str:
+    "A paired interval as the leaderboard and the prose write it: `[lo, hi]`, signed, in % for accuracies."
+    k, d = (100, digits) if pct else (1, 4)
+    return f"[{k*lo:+.{d}f}, {k*hi:+.{d}f}]"
+
 def _ci(r, metric, pct):
     lo, hi, p = r.get(f'{metric}_delta_ci_low'), r.get(f'{metric}_delta_ci_high'), r.get(f'{metric}_delta_p')
     if lo is None: return ''
-    k = 100 if pct else 1
     mark = '' if lo > 0 or hi < 0 else ' ≈'             # ≈: the interval holds 0, not distinguishable from the reference
-    return f"[{k*lo:+.1f}, {k*hi:+.1f}] p={p:.2f}{mark}" if pct else f"[{lo:+.4f}, {hi:+.4f}] p={p:.2f}{mark}"
+    return f"{_interval(lo, hi, pct)} p={p:.2f}{mark}"
 
 def leaderboard_markdown(rows:list, title:str='', note:str='') -> str:
     "The leaderboard as a Markdown table (accuracies in %, times as ratios to joint training)."
@@ -164,7 +168,7 @@ def quote(folder, method:str, key:str='test_acc', pm:bool=True, pct:bool=True, d
     if key in ('ci', 'p'):
         lo, hi, p = (r.get(f'test_acc_delta_{x}') for x in ('ci_low', 'ci_high', 'p'))
         if lo is None: raise MMBalanceError(f"{folder}: {method} has no paired interval (a single seed, or joint itself)")
-        return f"[{k*lo:+.{digits}f}, {k*hi:+.{digits}f}]" if key == 'ci' else f"{p:.2f}"
+        return _interval(lo, hi, pct, digits) if key == 'ci' else f"{p:.2f}"
     m, s = r.get(f'{key}_mean'), r.get(f'{key}_std')
     if m is None: raise MMBalanceError(f"{folder}: {method} has no {key!r}; columns: {sorted(c[:-5] for c in r if c.endswith('_mean'))}")
     f = f"{{:{'+' if sign else ''}.{digits}f}}"
