@@ -9,7 +9,7 @@ from pathlib import Path
 from .core import *
 from .data.core import load_dataset
 from .train import train, _import_plugins, DEFAULT_EPOCHS
-from .repro import environment, environment_line, pin_portable_kernels, set_deterministic
+from .repro import environment, environment_line, pin_portable_kernels, set_deterministic, load_benchmark
 from .leaderboard import *
 from .timing import *
 # the names of leaderboard and timing stay importable from here, as before they were split off (private ones too)
@@ -18,9 +18,10 @@ _all_ = ['expand_methods', 'leaderboard_rows', 'leaderboard_markdown', 'leaderbo
          'step_times', 'cremad_shape_batch', 'run_reference_configs']
 
 # %% auto #0
-__all__ = ['TRAIN_OPTIONS', 'BenchRows', 'bench', 'mean_curves', 'plot_bench', 'plot_curves', 'plot_imbalance_curves',
-           'explorer_rows', 'bench_explorer', 'expand_methods', 'leaderboard_rows', 'leaderboard_markdown',
-           'leaderboard_csv', 'read_leaderboard', 'step_times', 'cremad_shape_batch', 'run_reference_configs']
+__all__ = ['TRAIN_OPTIONS', 'BenchRows', 'bench_title', 'write_leaderboard', 'render_leaderboard', 'bench', 'mean_curves',
+           'plot_bench', 'plot_curves', 'plot_imbalance_curves', 'explorer_rows', 'bench_explorer', 'expand_methods',
+           'leaderboard_rows', 'leaderboard_markdown', 'leaderboard_csv', 'read_leaderboard', 'step_times',
+           'cremad_shape_batch', 'run_reference_configs']
 
 # %% ../nbs/20_bench.ipynb #0006
 TRAIN_OPTIONS = ('batch_size', 'lr', 'optimizer', 'weight_decay', 'fusion', 'encoder', 'accumulate', 'mixed_precision', 'deterministic')
@@ -78,6 +79,20 @@ def _check_out(out:Path, cfg:dict):
     elif out.exists() and any(out.iterdir()):
         raise MMBalanceError(f"--out {out} is not empty and has no bench.json, so it is not a benchmark folder; use a new or empty folder")
 
+def bench_title(dataset:str, seeds:list, epochs:int) -> str: return f"{dataset}: {len(seeds)} seed(s), {epochs} epochs, best epoch chosen on validation"
+
+def write_leaderboard(out, runs:dict, title:str) -> tuple:
+    "Write `leaderboard.md` and `leaderboard.csv` of benchmark folder `out` from its runs (label -> summaries): (rows, Markdown)."
+    rows = BenchRows(leaderboard_rows(runs))
+    md = leaderboard_markdown(rows, title, environment_line([s.get('environment') for ss in runs.values() for s in ss]))
+    write_text_atomic(Path(out) / 'leaderboard.md', md); write_text_atomic(Path(out) / 'leaderboard.csv', leaderboard_csv(rows))
+    return rows, md
+
+def render_leaderboard(folder) -> tuple:
+    "Re-render a benchmark folder's leaderboard from its finished runs, training nothing (after the table's format changed)."
+    cfg, runs = load_benchmark(folder)
+    return write_leaderboard(folder, runs, bench_title(cfg['dataset'], cfg['seeds'], cfg['epochs']))
+
 def bench(dataset='synthetic',       # a registered dataset, or a list of them
           methods=None,              # method specs (default: every registered method)
           seeds=(0, 1, 2),           # seeds; every method runs with each
@@ -131,10 +146,7 @@ def bench(dataset='synthetic',       # a registered dataset, or a list of them
         ss = [done[(label, s)] for s in seeds if (label, s) in done]
         if ss: runs[label] = ss
     if not runs: raise MMBalanceError(f"every run of the benchmark failed; the first error: {failures[0]['error']}")
-    rows = BenchRows(leaderboard_rows(runs)); rows.failures = failures
-    title = f"{dataset}: {len(seeds)} seed(s), {cfg['epochs']} epochs, best epoch chosen on validation"
-    md = leaderboard_markdown(rows, title, environment_line([s.get('environment') for ss in runs.values() for s in ss]))
-    write_text_atomic(out / 'leaderboard.md', md); write_text_atomic(out / 'leaderboard.csv', leaderboard_csv(rows))
+    rows, md = write_leaderboard(out, runs, bench_title(dataset, seeds, cfg['epochs'])); rows.failures = failures
     if failures: write_json_atomic(out / 'failures.json', failures)
     elif (out / 'failures.json').exists(): (out / 'failures.json').unlink()
     write_json_atomic(out / 'bench.json', dict(json.loads((out / 'bench.json').read_text()), status='done', failed_runs=len(failures),

@@ -9,8 +9,9 @@ from pathlib import Path
 from .core import *
 
 # %% auto #0
-__all__ = ['expand_methods', 'paired_test', 'leaderboard_rows', 'leaderboard_markdown', 'leaderboard_csv', 'read_leaderboard',
-           'leaderboard_row', 'quote', 'prose', 'check_quoted']
+__all__ = ['TIME_KEYS', 'expand_methods', 'paired_test', 'timing_reliable', 'leaderboard_rows', 'leaderboard_markdown',
+           'leaderboard_csv', 'read_leaderboard', 'leaderboard_row', 'quote', 'run_summaries', 'seed_deltas', 'prose',
+           'check_quoted']
 
 # %% ../nbs/19_leaderboard.ipynb #0006
 def _parse_value(v:str):
@@ -61,6 +62,13 @@ def paired_test(diffs:list, level:float=0.95) -> dict:
     h = stats.t.ppf(0.5 + level / 2, n - 1) * se
     return dict(n=n, mean=mean, ci_low=mean - h, ci_high=mean + h, p=float(2 * stats.t.sf(abs(mean) / se, n - 1)))
 
+def timing_reliable(s:dict) -> bool:
+    """Whether a run's times measure the method rather than the machine: the run recorded the machine's load
+    (`machine_load`, the 1-minute load average when training began and ended) and it never exceeded the CPUs by half a core."""
+    ml = s.get('machine_load') or {}
+    loads = [ml.get('load_1min_start'), ml.get('load_1min_end')]
+    return bool(ml.get('cpus')) and None not in loads and max(loads) <= ml['cpus'] + 0.5
+
 def leaderboard_rows(runs:dict, # label -> list of summaries (one per seed)
                      reference:str='joint') -> list[dict]:
     "One row per method: mean ± std of the headline metrics, controls, imbalance gaps, paired differences and cost ratios to `reference`."
@@ -71,7 +79,7 @@ def leaderboard_rows(runs:dict, # label -> list of summaries (one per seed)
     alone = {m: {s['seed']: s['probe_test_acc'][m] for s in runs.get(f'unimodal[{m}]', []) if m in (s.get('probe_test_acc') or {})} for m in mods}
     rows = []
     for label, ss in runs.items():
-        r = dict(method=label, seeds=len(ss))
+        r = dict(method=label, seeds=len(ss), epochs=max(s.get('epochs') or 0 for s in ss), timing_ok=all(timing_reliable(s) for s in ss))
         for k in (metric, 'test_macro_f1', 'test_map', 'val_acc', 'best_epoch', 'train_seconds', 'step_seconds_median', 'data_share'):
             r[f'{k}_mean'], r[f'{k}_std'] = _mean_std([s.get(k) for s in ss])
         r['probe_concat_mean'], r['probe_concat_std'] = _mean_std([s.get('probe_concat_test_acc') for s in ss])
@@ -111,24 +119,39 @@ def _ci(r, metric, pct):
     mark = '' if lo > 0 or hi < 0 else ' ≈'             # ≈: the interval holds 0, not distinguishable from the reference
     return f"{_interval(lo, hi, pct)} p={p:.2f}{mark}"
 
+def _notes(rows) -> list:
+    "What the table's reader must know about its rows: runs trained longer than most, times left out and why."
+    out, eps = [], [r.get('epochs') for r in rows if r.get('epochs')]
+    usual = max(set(eps), key=eps.count) if eps else None
+    longer = [f"{r['method']} {r['epochs']:.0f}" for r in rows if r.get('epochs') and r['epochs'] > usual]
+    if longer: out.append(f"Trained more epochs than the others' {usual:.0f} (a method's own extra stage): {', '.join(longer)}.")
+    slow = [r['method'] for r in rows if r.get('timing_ok') in (False, 'False')]
+    if slow: out.append(f"Times not shown: runs of {len(slow)} of the {len(rows)} methods did not record the machine's load or trained while it "
+                        "exceeded the CPUs, so their times measure the contention, not the method (`timing_ok` in leaderboard.csv; "
+                        "measure costs with `20a_timing`).")
+    return out
+
 def leaderboard_markdown(rows:list, title:str='', note:str='') -> str:
-    "The leaderboard as a Markdown table (accuracies in %, times as ratios to joint training)."
+    """The leaderboard as a Markdown table (accuracies in %, times as ratios to joint training when every run's times can be
+    trusted, see `timing_reliable`); notes above it name the rows trained longer and why times are left out."""
     metric = 'test_acc' if 'test_acc_mean' in rows[0] else 'test_mse'
     pct = metric == 'test_acc'
     mods, gaps = _mods(rows, 'probe_'), _mods(rows, 'gap_')
     mods = [m for m in mods if m not in ('floor', 'concat') and not m.startswith('floor_')]
     dk = next((k[:-5] for r in rows for k in r if '_delta_vs_' in k and k.endswith('_mean')), None)
     has = lambda k: any(r.get(f'{k}_mean') is not None for r in rows)
+    timed = all(r.get('timing_ok') not in (False, 'False') for r in rows)
     head = ['method', 'seeds', ('test acc %' if pct else metric), 'macro-F1 %'] + (['mAP %'] if has('test_map') else []) + ([f'Δ vs {dk.split("_vs_")[1]} (paired)', '95% CI of Δ, paired t-test'] if dk else [])
     head += (['concat probe %'] if has('probe_concat') else []) + [f'{m} probe %' for m in mods] + [f'{m} gap' for m in gaps]
-    head += [f'{m} own-logit acc %' for m in mods] + ['best epoch'] + (['step × joint', 'time × joint'] if has('step_ratio') else []) + ['ms/step']
-    lines = ([f'### {title}', ''] if title else []) + ([note, ''] if note else []) + ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    head += [f'{m} own-logit acc %' for m in mods] + ['best epoch'] + (['step × joint', 'time × joint'] if has('step_ratio') and timed else []) + (['ms/step'] if timed else [])
+    notes = ([note] if note else []) + _notes(rows)
+    lines = ([f'### {title}', ''] if title else []) + [x for n in notes for x in (n, '')] + ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for r in rows:
         cells = [r['method'], str(r['seeds']), _fmt(r, metric, pct), _fmt(r, 'test_macro_f1')] + ([_fmt(r, 'test_map')] if has('test_map') else []) + ([_fmt(r, dk, pct), _ci(r, metric, pct)] if dk else [])
         cells += ([_fmt(r, 'probe_concat')] if has('probe_concat') else []) + [_fmt(r, f'probe_{m}') for m in mods] + [_fmt(r, f'gap_{m}') for m in gaps]
         cells += [_fmt(r, f'own_{m}') for m in mods] + [f"{r['best_epoch_mean']:.1f}"]
-        cells += [_fmt(r, 'step_ratio', False), _fmt(r, 'time_ratio', False)] if has('step_ratio') else []
-        cells += [f"{1000*r['step_seconds_median_mean']:.2f}"]
+        cells += [_fmt(r, 'step_ratio', False), _fmt(r, 'time_ratio', False)] if has('step_ratio') and timed else []
+        cells += [f"{1000*r['step_seconds_median_mean']:.2f}"] if timed else []
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
@@ -153,6 +176,8 @@ def read_leaderboard(path) -> list[dict]:
     with open(path) as f: return [{k: (v if k == 'method' else num(v)) for k, v in r.items()} for r in csv.DictReader(f)]
 
 # %% ../nbs/19_leaderboard.ipynb #b386db22
+TIME_KEYS = ('step_ratio', 'time_ratio', 'step_seconds_median', 'train_seconds', 'data_share')
+
 def leaderboard_row(folder, method:str) -> dict:
     "The row of `method` in the leaderboard of benchmark folder `folder` (a clear error naming the methods it has)."
     rows = read_leaderboard(folder)
@@ -164,6 +189,9 @@ def quote(folder, method:str, key:str='test_acc', pm:bool=True, pct:bool=True, d
     """`key` of `method` as prose quotes it: `mean ± std` (`pm`), in % (`pct`), `digits` decimals, a leading sign (`sign`);
     key `ci` gives the paired 95% interval of the difference to joint as `[lo, hi]`, key `p` its p-value."""
     r = leaderboard_row(folder, method)
+    if key in TIME_KEYS and r.get('timing_ok') in (False, 'False'):
+        raise MMBalanceError(f"{folder}: {method}'s runs did not record the machine's load or trained on a busy machine, so their times "
+                             f"({key}) are not quoted; measure costs with 20a_timing")
     k = 100 if pct else 1
     if key in ('ci', 'p'):
         lo, hi, p = (r.get(f'test_acc_delta_{x}') for x in ('ci_low', 'ci_high', 'p'))
@@ -174,10 +202,21 @@ def quote(folder, method:str, key:str='test_acc', pm:bool=True, pct:bool=True, d
     f = f"{{:{'+' if sign else ''}.{digits}f}}"
     return f.format(k*m) + (f" ± {k*s:.{digits}f}" if pm else '')
 
+def run_summaries(folder, label:str) -> dict:
+    "seed -> summary of the committed runs of `label` in benchmark folder `folder` (a clear error when it has none)."
+    ss = [json.loads(p.read_text()) for p in sorted((Path(folder) / 'runs' / label.replace('/', '_')).glob('seed*/summary.json'))]
+    if not ss: raise MMBalanceError(f"{folder}: no runs of {label!r}")
+    return {s['seed']: s for s in ss}
+
+def seed_deltas(folder, method:str, get, ref:str='joint') -> list:
+    "Per-seed differences `get(method's summary) - get(ref's summary)` over the seeds both have, in points (x 100)."
+    a, b = run_summaries(folder, method), run_summaries(folder, ref)
+    return [100 * (get(a[s]) - get(b[s])) for s in sorted(a) if s in b]
+
 def prose(nb, contains:str) -> str:
-    "The one markdown cell of notebook file `nb` that contains `contains`."
+    "The one markdown cell of notebook file `nb` that contains `contains` (line breaks in the cell read as spaces)."
     cells = [''.join(c['source']) for c in json.loads(Path(nb).read_text())['cells'] if c['cell_type'] == 'markdown']
-    hits = [c for c in cells if contains in c]
+    hits = [c for c in cells if ' '.join(contains.split()) in ' '.join(c.split())]
     if len(hits) != 1: raise MMBalanceError(f"{nb}: {len(hits)} markdown cells contain {contains!r}, expected exactly one")
     return hits[0]
 

@@ -10,9 +10,10 @@ from pathlib import Path
 from .core import MMBalanceError, write_json_atomic
 
 # %% auto #0
-__all__ = ['PACKAGES', 'KERNEL_VARS', 'FLOAT_KEYS', 'SETUP_KEYS', 'cpu_model', 'environment', 'fingerprint',
-           'fingerprint_differences', 'portable_kernel_env', 'pin_portable_kernels', 'set_deterministic', 'seed_worker',
-           'environment_line', 'Comparison', 'comparison_mode', 'compare_runs', 'load_benchmark', 'compare_benchmarks']
+__all__ = ['PACKAGES', 'KERNEL_VARS', 'FLOAT_KEYS', 'SETUP_KEYS', 'cpu_model', 'load_average', 'usable_cpus', 'environment',
+           'fingerprint', 'fingerprint_differences', 'portable_kernel_env', 'pin_portable_kernels', 'set_deterministic',
+           'seed_worker', 'environment_line', 'Comparison', 'comparison_mode', 'compare_runs', 'load_benchmark',
+           'compare_benchmarks', 'deterministic_cost']
 
 # %% ../nbs/08_repro.ipynb #0006
 PACKAGES = ('torch', 'torchvision', 'torchaudio', 'numpy', 'scikit-learn')
@@ -30,6 +31,15 @@ def cpu_model() -> str:
                 if line.lower().startswith(('model name', 'hardware', 'cpu model')): return line.split(':', 1)[1].strip()
     except OSError: pass
     return platform.processor() or platform.machine()
+
+def load_average():
+    "The machine's 1-minute load average (runnable threads), or None where the OS does not report it."
+    try: return os.getloadavg()[0]
+    except (OSError, AttributeError): return None
+
+def usable_cpus() -> int:
+    "The CPUs this process may run on (its affinity mask where the OS has one)."
+    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
 
 def environment(device='cpu', # the device the run trained on
                 world_size:int=1 # processes that shared each batch (torchrun)
@@ -141,10 +151,10 @@ def _metrics(s:dict) -> dict:
 def _timing(k:str) -> bool: return any(w in k for w in ('seconds', 'time', 'share'))
 
 def _flat(d, prefix=''):
-    "Nested summary -> {'a.b': value}, without timings and the environment record."
+    "Nested summary -> {'a.b': value}, without timings, the environment record and the machine's load (what the run ran on, not what it computed)."
     out = {}
     for k, v in d.items():
-        if _timing(k) or k == 'environment': continue
+        if _timing(k) or k in ('environment', 'machine_load'): continue
         if isinstance(v, dict): out.update(_flat(v, f'{prefix}{k}.'))
         else: out[f'{prefix}{k}'] = v
     return out
@@ -311,3 +321,29 @@ def compare_benchmarks(committed, # the committed benchmark folder
                      subset=methods is not None or fewer)
     if fewer: c.notes.append(f"the rerun has seeds {sorted(cb['seeds'])} of the committed {sorted(ca['seeds'])}: compared those")
     return c
+
+# %% ../nbs/08_repro.ipynb #0031
+def deterministic_cost(dataset:str='avdigits', epochs:int=8, repeats:int=3, out=None) -> dict:
+    """Median step time (ms) of joint training with the defaults, `--deterministic`, and strict algorithms on the native
+    kernels, each run in a fresh `mmbalance train` process, interleaved `repeats` times; written to `out` (JSON) if given."""
+    import subprocess, sys, tempfile, statistics
+    native = dict(ATEN_CPU_CAPABILITY=environment()['cpu_capability'].lower(), MKL_CBWR='AUTO', ONEDNN_MAX_CPU_ISA='ALL')
+    kinds = {'default': ((), {}), '--deterministic': (('--deterministic',), {}), 'strict, default kernels': (('--deterministic',), native)}
+    runs = {k: [] for k in kinds}
+    for _ in range(repeats):
+        for k, (flags, extra) in kinds.items():
+            with tempfile.TemporaryDirectory() as d:
+                env = {**{v: x for v, x in os.environ.items() if v not in KERNEL_VARS}, **extra}
+                r = subprocess.run([sys.executable, '-m', 'mmbalance', 'train', '--dataset', dataset, '--epochs', str(epochs), '--no-probes',
+                                    '--no-progress', '--out', d, *flags], capture_output=True, text=True, env=env)
+                if r.returncode: raise MMBalanceError(f"deterministic_cost: `mmbalance train {' '.join(flags)}` failed:\n{r.stderr[-2000:]}")
+                s = json.loads(Path(d, 'summary.json').read_text())
+            runs[k].append(dict(ms_per_step=1000 * s['step_seconds_median'], cpu_capability=s['environment']['cpu_capability'],
+                                test_acc=s['test_acc'], best_epoch=s['best_epoch'], machine_load=s.get('machine_load')))
+    base = statistics.median(r['ms_per_step'] for r in runs['default'])
+    res = dict(dataset=dataset, epochs=epochs, repeats=repeats, environment=environment(), runs=runs,
+               median_ms={k: statistics.median(r['ms_per_step'] for r in rs) for k, rs in runs.items()})
+    res['ratio'] = {k: v / base for k, v in res['median_ms'].items()}
+    if out is not None: write_json_atomic(Path(out), res)
+    return res
+

@@ -15,7 +15,7 @@ from .optim import ScheduleSpec
 from .loggers import LOGGERS
 from .checkpoint import Checkpoint
 from .distributed import init_from_env, is_main
-from .repro import environment, set_deterministic, pin_portable_kernels
+from .repro import environment, set_deterministic, pin_portable_kernels, load_average, usable_cpus
 from .metrics import task_metrics, collect_outputs, modality_accuracies, probe_accuracies, probe_features, concat_probe_accuracy
 import mmbalance.data.synthetic, mmbalance.baselines  # register the embedded dataset and the baselines
 
@@ -162,7 +162,7 @@ def train(dataset='synthetic',      # a registered dataset's name, or your own `
             learn.load_checkpoint(out / 'last.pt', config['epochs'] + extra)
             if learn.start_epoch > config['epochs'] + extra:
                 raise MMBalanceError(f"--epochs {config['epochs']}: the run in {out} has already trained {learn.start_epoch - extra} epochs")
-        t0 = time.perf_counter()
+        load0, t0 = load_average(), time.perf_counter()
         learn.fit(config['epochs'] + extra)
         train_seconds = time.perf_counter() - t0
         summary = None                                                         # torchrun: only rank 0 evaluates and reports
@@ -171,6 +171,7 @@ def train(dataset='synthetic',      # a registered dataset's name, or your own `
             diag = sum(cb_attr(cb, 'diagnostic_seconds') for cb in learn.cbs)     # e.g. ProbeCurve's probes: not training time
             summary['train_seconds'], summary['diagnostic_seconds'] = train_seconds - diag, diag
             summary['world_size'] = learn.world
+            summary['machine_load'] = dict(cpus=usable_cpus(), load_1min_start=load0, load_1min_end=load_average())   # were the times the method's?
             summary['environment'] = environment(dev, learn.world)             # what decides the floats (see `08_repro`)
             for cb in cbs: summary.update(cb.summary(learn))
             if wout is not None: write_json_atomic(wout / 'summary.json', summary)
