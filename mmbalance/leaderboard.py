@@ -79,7 +79,7 @@ def leaderboard_rows(runs:dict, # label -> list of summaries (one per seed)
     alone = {m: {s['seed']: s['probe_test_acc'][m] for s in runs.get(f'unimodal[{m}]', []) if m in (s.get('probe_test_acc') or {})} for m in mods}
     rows = []
     for label, ss in runs.items():
-        r = dict(method=label, seeds=len(ss), epochs=max(s.get('epochs') or 0 for s in ss), timing_ok=all(timing_reliable(s) for s in ss))
+        r = dict(method=label, seeds=len(ss))
         for k in (metric, 'test_macro_f1', 'test_map', 'val_acc', 'best_epoch', 'train_seconds', 'step_seconds_median', 'data_share'):
             r[f'{k}_mean'], r[f'{k}_std'] = _mean_std([s.get(k) for s in ss])
         r['probe_concat_mean'], r['probe_concat_std'] = _mean_std([s.get('probe_concat_test_acc') for s in ss])
@@ -97,6 +97,7 @@ def leaderboard_rows(runs:dict, # label -> list of summaries (one per seed)
             if alone[m] and label != f'unimodal[{m}]':
                 r[f'gap_{m}_mean'], r[f'gap_{m}_std'] = _mean_std([alone[m][s['seed']] - s['probe_test_acc'][m] for s in ss
                                                                    if s['seed'] in alone[m] and m in (s.get('probe_test_acc') or {})])
+        r.update(epochs=max(s.get('epochs') or 0 for s in ss), timing_ok=all(timing_reliable(s) for s in ss))   # (last: the CSV's columns keep their order)
         rows.append(r)
     better = (lambda r: -(r[f'{metric}_mean'] or 0)) if metric == 'test_acc' else (lambda r: r[f'{metric}_mean'] or math.inf)
     return sorted(rows, key=better)
