@@ -126,7 +126,7 @@ def _notes(rows) -> list:
     usual = max(set(eps), key=eps.count) if eps else None
     longer = [f"{r['method']} {r['epochs']:.0f}" for r in rows if r.get('epochs') and r['epochs'] > usual]
     if longer: out.append(f"Trained more epochs than the others' {usual:.0f} (a method's own extra stage): {', '.join(longer)}.")
-    slow = [r['method'] for r in rows if r.get('timing_ok') in (False, 'False')]
+    slow = [r['method'] for r in rows if r.get('timing_ok') is False]
     if slow: out.append(f"Times not shown: runs of {len(slow)} of the {len(rows)} methods did not record the machine's load or trained while it "
                         "exceeded the CPUs, so their times measure the contention, not the method (`timing_ok` in leaderboard.csv; "
                         "measure costs with `20a_timing`).")
@@ -141,7 +141,7 @@ def leaderboard_markdown(rows:list, title:str='', note:str='') -> str:
     mods = [m for m in mods if m not in ('floor', 'concat') and not m.startswith('floor_')]
     dk = next((k[:-5] for r in rows for k in r if '_delta_vs_' in k and k.endswith('_mean')), None)
     has = lambda k: any(r.get(f'{k}_mean') is not None for r in rows)
-    timed = all(r.get('timing_ok') not in (False, 'False') for r in rows)
+    timed = all(r.get('timing_ok') is not False for r in rows)
     head = ['method', 'seeds', ('test acc %' if pct else metric), 'macro-F1 %'] + (['mAP %'] if has('test_map') else []) + ([f'Δ vs {dk.split("_vs_")[1]} (paired)', '95% CI of Δ, paired t-test'] if dk else [])
     head += (['concat probe %'] if has('probe_concat') else []) + [f'{m} probe %' for m in mods] + [f'{m} gap' for m in gaps]
     head += [f'{m} own-logit acc %' for m in mods] + ['best epoch'] + (['step × joint', 'time × joint'] if has('step_ratio') and timed else []) + (['ms/step'] if timed else [])
@@ -172,6 +172,7 @@ def read_leaderboard(path) -> list[dict]:
     if not path.exists(): raise MMBalanceError(f"no leaderboard at {path}; run `mmbalance bench --out {path.parent}` first")
     def num(v):
         if v == '': return None
+        if v in ('True', 'False'): return v == 'True'        # flags such as timing_ok
         try: return float(v)
         except ValueError: return v
     with open(path) as f: return [{k: (v if k == 'method' else num(v)) for k, v in r.items()} for r in csv.DictReader(f)]
@@ -190,7 +191,7 @@ def quote(folder, method:str, key:str='test_acc', pm:bool=True, pct:bool=True, d
     """`key` of `method` as prose quotes it: `mean ± std` (`pm`), in % (`pct`), `digits` decimals, a leading sign (`sign`);
     key `ci` gives the paired 95% interval of the difference to joint as `[lo, hi]`, key `p` its p-value."""
     r = leaderboard_row(folder, method)
-    if key in TIME_KEYS and r.get('timing_ok') in (False, 'False'):
+    if key in TIME_KEYS and r.get('timing_ok') is False:
         raise MMBalanceError(f"{folder}: {method}'s runs did not record the machine's load or trained on a busy machine, so their times "
                              f"({key}) are not quoted; measure costs with 20a_timing")
     k = 100 if pct else 1
