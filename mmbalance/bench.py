@@ -19,9 +19,9 @@ _all_ = ['expand_methods', 'leaderboard_rows', 'leaderboard_markdown', 'leaderbo
 
 # %% auto #0
 __all__ = ['TRAIN_OPTIONS', 'BenchRows', 'bench_title', 'write_leaderboard', 'render_leaderboard', 'bench', 'mean_curves',
-           'plot_bench', 'plot_curves', 'plot_imbalance_curves', 'explorer_rows', 'bench_explorer', 'expand_methods',
-           'leaderboard_rows', 'leaderboard_markdown', 'leaderboard_csv', 'read_leaderboard', 'step_times',
-           'cremad_shape_batch', 'run_reference_configs']
+           'plot_bench', 'plot_curves', 'plot_imbalance_curves', 'explorer_rows', 'bench_explorer', 'rerun_benchmark',
+           'expand_methods', 'leaderboard_rows', 'leaderboard_markdown', 'leaderboard_csv', 'read_leaderboard',
+           'step_times', 'cremad_shape_batch', 'run_reference_configs']
 
 # %% ../nbs/20_bench.ipynb #0006
 TRAIN_OPTIONS = ('batch_size', 'lr', 'optimizer', 'weight_decay', 'fusion', 'encoder', 'accumulate', 'mixed_precision', 'deterministic')
@@ -292,3 +292,18 @@ def bench_explorer(folders:dict # name (e.g. dataset) -> benchmark folder
     ds.observe(refresh, 'value'); meths.observe(draw, 'value'); metric.observe(draw, 'value')
     refresh(); draw()
     return W.VBox([W.HBox([ds, metric]), meths, out])
+
+# %% ../nbs/20_bench.ipynb #rrb0002
+def rerun_benchmark(folder, # a committed benchmark folder (with bench.json)
+                    methods:list, seeds:list, out # where the rerun's runs go
+                   ):
+    "Retrain `methods` x `seeds` of the committed benchmark `folder` into `out` and compare them with the committed runs (a `Comparison`)."
+    import torch
+    from mmbalance.repro import compare_benchmarks
+    folder = Path(folder); cfg = json.loads((folder / 'bench.json').read_text()); n0 = torch.get_num_threads()
+    torch.set_num_threads(cfg['environment']['threads'])      # float results on CPU depend on the thread count
+    try: bench(cfg['dataset'], methods, seeds=seeds, epochs=cfg['epochs'], out=out, dataset_options=cfg['dataset_options'] or None,
+               progress=False, plots=False, quiet=True, **(cfg.get('train_options') or {}))   # the committed grid's settings
+    finally: torch.set_num_threads(n0)
+    return compare_benchmarks(folder, out, methods=[label for label, _, _ in expand_methods(methods, [])])
+
