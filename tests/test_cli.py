@@ -39,7 +39,8 @@ def test_train_synthetic_contract_and_determinism(tmp_path):
     assert strip(sa) == strip(sb)                                     # same seed, identical numbers
 
 DETERMINISTIC = [('joint',), ('unimodal', '--modality', 'a'), ('dropout',), ('ogm_ge',), ('ogm',), ('opm',), ('cggm',), ('dimml',), ('lfm',),
-                 ('lfm', '--schedule', 'learned'), ('mie', '--stage-epochs', '1')]
+                 ('lfm', '--schedule', 'learned'), ('mie', '--stage-epochs', '1'), ('agm',), ('pmr',), ('mmcosine',), ('cml',), ('mbsd',),
+                 ('mslr',), ('mmpareto',), ('inforeg',), ('arl', '--start', '0'), ('dgl',), ('mlb',), ('amco',)]
 
 @pytest.mark.parametrize('spec', DETERMINISTIC, ids=lambda s: '-'.join(s).replace('--', ''))
 def test_every_method_trains_under_deterministic(spec, tmp_path):

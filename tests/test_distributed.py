@@ -7,7 +7,9 @@ import pytest, torch
 from test_cli import run, summary, run_killed
 
 SPECS = ['joint', 'dropout', 'ogm_ge', 'ogm', 'opm', 'cggm', 'dimml:duc_start=0:stage2_epochs=1', 'lfm', 'lfm:schedule=learned',
-         'mie:stage_epochs=1']
+         'mie:stage_epochs=1',
+         'agm', 'pmr', 'mmcosine', 'cml', 'mbsd', 'mslr', 'mslr:strategy=dynamic_mlb:history=1', 'mmpareto', 'inforeg',
+         'arl:start=0', 'dgl', 'mlb', 'amco']
 SCRIPT = '''
 import os, sys
 import torch.distributed as dist
@@ -70,3 +72,13 @@ def test_resume_after_sigkill_is_exact(spec, tmp_path):
     for k in ('test_acc', 'best_epoch', 'val_acc', 'test_macro_f1'): assert resumed[k] == full[k], (k, resumed[k], full[k])
     w1 = torch.load(tmp_path / 'full' / 'last.pt', weights_only=True)['model']; w2 = torch.load(d / 'last.pt', weights_only=True)['model']
     assert all(torch.equal(w1[k], w2[k]) for k in w1)
+
+def test_every_shipped_method_is_covered():
+    "A method added to the package joins SPECS (DDP equivalence, exact resume) and test_cli's DETERMINISTIC list."
+    from mmbalance.core import METHODS
+    from mmbalance.train import _import_plugins
+    from test_cli import DETERMINISTIC
+    _import_plugins()
+    shipped = {n for n in METHODS.names() if METHODS.get(n).__module__.split('.')[0] == 'mmbalance'}
+    assert shipped - {'unimodal'} <= {s.split(':')[0] for s in SPECS}, shipped - {s.split(':')[0] for s in SPECS}   # unimodal: one modality, nothing to synchronise
+    assert shipped <= {s[0] for s in DETERMINISTIC}, shipped - {s[0] for s in DETERMINISTIC}
