@@ -30,7 +30,7 @@ def step_times(make_model,            # () -> a fresh MultimodalNet (called once
     n_classes = n_classes or int(batch[LABEL].max()) + 1
     data = MMData('step_times', {s: batch for s in SPLITS}, n_classes)
     plan = expand_methods(methods, data.modalities)
-    learners, cb_time = {}, {}
+    learners, cb_time, batches = {}, {}, {}
     def timed_callback(l, label, method_cbs):
         def callback(event):
             for cb in l.cbs:
@@ -47,12 +47,13 @@ def step_times(make_model,            # () -> a fresh MultimodalNet (called once
         cb_time[label] = 0.; l.callback = timed_callback(l, label, set(cbs))
         l.epochs, l.epoch, l.iter, l.training = 10 + sum(getattr(cb, 'extra_epochs', 0) for cb in cbs), 0, 0, True  # epoch 0 of a longer run
         l.create_opt(); l.model.train(); l.dl = [batch]
-        l.callback('before_fit'); l.callback('before_epoch'); l.callback('before_train')
-        learners[label] = l
+        l.callback('before_fit'); l.callback('before_epoch')
+        batches[label] = dict(l.data.splits['train'])   # the batch as the method's data has it (CML adds a column at setup)
+        l.dl = [batches[label]]; l.callback('before_train'); learners[label] = l
     times, own = {k: [] for k in learners}, {k: [] for k in learners}
     def one(k):
         l = learners[k]; c0 = cb_time[k]
-        t0 = time.perf_counter(); l.batch = batch; l.t_data = 0.; l.one_batch(); dt = time.perf_counter() - t0
+        t0 = time.perf_counter(); l.batch = batches[k]; l.t_data = 0.; l.one_batch(); dt = time.perf_counter() - t0
         own[k].append(cb_time[k] - c0); return dt
     for k in learners:
         for _ in range(warmup): one(k)
