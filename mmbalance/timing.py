@@ -12,7 +12,30 @@ from .train import train, _import_plugins
 from .leaderboard import expand_methods
 
 # %% auto #0
-__all__ = ['step_times', 'cremad_shape_batch', 'run_reference_configs']
+__all__ = ['PASS_COUNTS', 'STAGED', 'STEP_COST', 'step_times', 'cremad_shape_batch', 'run_reference_configs', 'pass_times',
+           'expected_ratio', 'step_cost', 'step_cost_text']
+
+# %% ../nbs/20a_timing.ipynb #d0bf15bd
+def _step_learners(make_model, batch:dict, methods, n_classes:int=None, optimizer:str='sgd', lr:float=1e-3):
+    "One learner per method spec, each on a freshly seeded model, set up as at the first step of a run's epoch 0; yields (label, learner, callbacks)."
+    from mmbalance.data.core import MMData, SPLITS
+    from mmbalance.learner import Learner
+    _import_plugins()
+    n_classes = n_classes or int(batch[LABEL].max()) + 1
+    data = MMData('step_times', {s: batch for s in SPLITS}, n_classes)
+    for label, name, kw in expand_methods(methods, data.modalities):
+        seed_everything(0)
+        cbs = METHODS.create(name, **kw)
+        l = Learner(make_model(), data, cbs, lr=lr, optimizer=optimizer, batch_size=len(batch[LABEL]), progress=False)
+        l.epochs, l.epoch, l.iter, l.training = 10 + sum(getattr(cb, 'extra_epochs', 0) for cb in cbs), 0, 0, True  # epoch 0 of a longer run
+        def start(l=l):
+            l.create_opt(); l.model.train(); l.dl = [batch]
+            l.callback('before_fit'); l.callback('before_epoch')
+            l.dl = [dict(l.data.splits['train'])]   # the batch as the method's data has it (CML adds a column at setup)
+            l.callback('before_train')
+        l.start_training = start
+        yield label, l, cbs
+
 
 # %% ../nbs/20a_timing.ipynb #0005
 def step_times(make_model,            # () -> a fresh MultimodalNet (called once per method, after seeding)
@@ -24,12 +47,6 @@ def step_times(make_model,            # () -> a fresh MultimodalNet (called once
                optimizer:str='sgd', lr:float=1e-3, quiet:bool=False) -> list[dict]:
     "Median training-step time of each method on the same model and batch, with ratios to the first method."
     import statistics
-    from mmbalance.data.core import MMData, SPLITS
-    from mmbalance.learner import Learner
-    _import_plugins()
-    n_classes = n_classes or int(batch[LABEL].max()) + 1
-    data = MMData('step_times', {s: batch for s in SPLITS}, n_classes)
-    plan = expand_methods(methods, data.modalities)
     learners, cb_time, batches = {}, {}, {}
     def timed_callback(l, label, method_cbs):
         def callback(event):
@@ -40,16 +57,9 @@ def step_times(make_model,            # () -> a fresh MultimodalNet (called once
                     t0 = time.perf_counter(); f(l); cb_time[label] += time.perf_counter() - t0
                 else: f(l)
         return callback
-    for label, name, kw in plan:
-        seed_everything(0)
-        cbs = METHODS.create(name, **kw)
-        l = Learner(make_model(), data, cbs, lr=lr, optimizer=optimizer, batch_size=len(batch[LABEL]), progress=False)
+    for label, l, cbs in _step_learners(make_model, batch, methods, n_classes, optimizer, lr):
         cb_time[label] = 0.; l.callback = timed_callback(l, label, set(cbs))
-        l.epochs, l.epoch, l.iter, l.training = 10 + sum(getattr(cb, 'extra_epochs', 0) for cb in cbs), 0, 0, True  # epoch 0 of a longer run
-        l.create_opt(); l.model.train(); l.dl = [batch]
-        l.callback('before_fit'); l.callback('before_epoch')
-        batches[label] = dict(l.data.splits['train'])   # the batch as the method's data has it (CML adds a column at setup)
-        l.dl = [batches[label]]; l.callback('before_train'); learners[label] = l
+        l.start_training(); learners[label], batches[label] = l, l.dl[0]
     times, own = {k: [] for k in learners}, {k: [] for k in learners}
     def one(k):
         l = learners[k]; c0 = cb_time[k]
@@ -94,3 +104,55 @@ def run_reference_configs(configs:dict, # name -> train() arguments plus a 'targ
         got = {k: s[k] for k in ('test_acc', 'test_mae') if s.get(k) is not None}
         print(name, got, '| target:', configs[name]['target'])
     return res
+
+# %% ../nbs/20a_timing.ipynb #e8352018
+PASS_COUNTS = {
+    'agm': dict(forward=2, backward=2, why="the Shapley responses run every encoder once more on the real batch (in eval mode, as the official code), "
+                "and the modulated loss's gradient flows back through that pass too"),
+    'mmpareto': dict(forward=1, backward=2, why="the unimodal losses' gradient on the encoders is taken on its own (a second backward pass) "
+                     "before the fused loss's backward pass, so the two can be combined"),
+}
+STAGED = ('dimml', 'mie', 'unimodal')   # not per-step methods: their steps train part of the model, by stage (see their notebooks)
+
+def pass_times(make_model, batch:dict, rounds:int=10, warmup:int=2, n_classes:int=None, optimizer:str='sgd', lr:float=1e-3) -> dict:
+    "Median forward (features, logits, loss), backward and remaining time of joint training's step on `batch`, timed on the loop."
+    import statistics
+    (_, l, _), = _step_learners(make_model, batch, ['joint'], n_classes, optimizer, lr)
+    l.start_training(); t = {}
+    def timed(f, key):
+        def g(*a, **k):
+            t0 = time.perf_counter(); r = f(*a, **k); t[key] = time.perf_counter() - t0; return r
+        return g
+    l._forward, l._backward = timed(l._forward, 'forward'), timed(l._backward, 'backward')
+    rows = []
+    for r in range(warmup + rounds):
+        t0 = time.perf_counter(); l.batch = l.dl[0]; l.t_data = 0.; l.one_batch(); total = time.perf_counter() - t0
+        if r >= warmup: rows.append((t['forward'], t['backward'], total - t['forward'] - t['backward'], total))
+    med = lambda i: statistics.median(x[i] for x in rows)
+    return dict(forward_s=med(0), backward_s=med(1), rest_s=med(2), step_s=med(3), rounds=rounds)
+
+def expected_ratio(method:str, passes:dict) -> float:
+    "The step-time ratio to joint that `method`'s passes (`PASS_COUNTS`) predict from joint's `pass_times`; 1.0 for a method without extra passes."
+    c = PASS_COUNTS.get(method, dict(forward=1, backward=1))
+    F, B, R = passes['forward_s'], passes['backward_s'], passes['rest_s']
+    return (c['forward'] * F + c['backward'] * B + R) / (F + B + R)
+
+STEP_COST = 'nbs/results/step_cost/step_cost.json'
+
+def step_cost(method:str, model:str='resnet18', path=None) -> dict:
+    "`method`'s row of the committed step-cost results (`tools/measure_step_cost.py`), with the ratio its passes predict."
+    import json
+    p = Path(path) if path else Path(__file__).resolve().parents[1] / STEP_COST   # the repository's results (an editable install)
+    if not p.exists(): raise MMBalanceError(f"{p}: no step-cost results (run tools/measure_step_cost.py in a clone of the repository)")
+    res = json.loads(p.read_text())
+    if model not in res.get('models', {}): raise MMBalanceError(f"{p}: no {model!r} measurement; it has {', '.join(res.get('models', {}))}")
+    rows = {r['method']: r for r in res['models'][model]}
+    if method not in rows: raise MMBalanceError(f"{p}: {model} has no row for {method!r}; rerun tools/measure_step_cost.py (it has {', '.join(rows)})")
+    row = dict(rows[method])
+    if 'passes' in res and model in res['passes']: row['expected_ratio'] = expected_ratio(method, res['passes'][model])
+    return row
+
+def step_cost_text(method:str, model:str='resnet18', path=None) -> str:
+    "The measured step-time ratio to joint as prose quotes it, e.g. '1.61x'."
+    return f"{step_cost(method, model, path)['ratio']:.2f}x"
+

@@ -7,9 +7,29 @@ import argparse, json, sys
 from pathlib import Path
 import torch
 import mmbalance.bench as B
+import mmbalance.timing as T
 from mmbalance.core import METHODS, write_json_atomic
 from mmbalance.train import _import_plugins
 from mmbalance.repro import environment, load_average, usable_cpus
+
+def setting(model:str, rounds:int) -> tuple:
+    "(make_model, batch, n_classes, rounds, warmup) of a measured model."
+    from mmbalance.models import build_model
+    if model == 'resnet18':
+        batch, stub = B.cremad_shape_batch()
+        return (lambda: build_model(stub, encoder='resnet18')), batch, 6, rounds, 2
+    if model == 'avdigits':
+        from mmbalance.data.core import load_dataset
+        av = load_dataset('avdigits', seed=0)
+        return (lambda: build_model(av)), {k: v[:64] for k, v in av.splits['train'].items()}, 10, 3 * rounds, 3
+    sys.exit(f"--models: unknown {model!r}; valid: resnet18, avdigits")
+
+def measure_passes(model:str, rounds:int) -> dict:
+    "Joint training's forward, backward and remaining step time on `model`, with the machine's load around the measurement."
+    make, batch, n, rounds, warmup = setting(model, rounds)
+    before = load_average()
+    r = T.pass_times(make, batch, rounds=rounds, warmup=warmup, n_classes=n)
+    return dict(r, load_before=before, load_after=load_average())
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -17,22 +37,20 @@ def main(argv=None):
     p.add_argument('--models', default='resnet18,avdigits', help='comma-separated: resnet18, avdigits')
     p.add_argument('--methods', default='', help='comma-separated method specs (default: every registered method but unimodal)')
     p.add_argument('--out', default='nbs/results/step_cost/step_cost.json')
+    p.add_argument('--passes-only', action='store_true', help="only time joint's forward, backward and rest (`timing.pass_times`) and add them to the existing --out file")
     a = p.parse_args(argv)
     _import_plugins()
+    if a.passes_only:
+        if not Path(a.out).exists(): sys.exit(f"--passes-only: {a.out} does not exist (run without it first)")
+        res = json.loads(Path(a.out).read_text())
+        res['passes'] = {m: measure_passes(m, a.rounds) for m in a.models.split(',')}
+        write_json_atomic(Path(a.out), res); print('added passes to', a.out); return
     methods = a.methods.split(',') if a.methods else ['joint'] + [m for m in METHODS.names() if m not in ('joint', 'unimodal') and not m.startswith('test_')]
-    from mmbalance.models import build_model
     res = dict(methods=methods, environment=environment(), load_before=load_average(), cpus=usable_cpus(), models={})
     for model in a.models.split(','):
-        if model == 'resnet18':
-            batch, stub = B.cremad_shape_batch()
-            rows = B.step_times(lambda: build_model(stub, encoder='resnet18'), batch, methods, rounds=a.rounds, warmup=2, n_classes=6)
-        elif model == 'avdigits':
-            from mmbalance.data.core import load_dataset
-            av = load_dataset('avdigits', seed=0)
-            rows = B.step_times(lambda: build_model(av), {k: v[:64] for k, v in av.splits['train'].items()}, methods,
-                                rounds=3 * a.rounds, warmup=3, n_classes=10)
-        else: sys.exit(f"--models: unknown {model!r}; valid: resnet18, avdigits")
-        res['models'][model] = rows
+        make, batch, n, rounds, warmup = setting(model, a.rounds)
+        res['models'][model] = B.step_times(make, batch, methods, rounds=rounds, warmup=warmup, n_classes=n)
+    res['passes'] = {m: measure_passes(m, a.rounds) for m in a.models.split(',')}
     res['load_after'] = load_average()
     write_json_atomic(Path(a.out), res); print('wrote', a.out)
 
