@@ -13,10 +13,10 @@ import torch
 
 # %% auto #0
 __all__ = ['LABEL', 'METHODS', 'DATASETS', 'PLUGIN_GROUPS', 'MMBalanceError', 'patch_to', 'batch_modalities', 'batch_to',
-           'batch_size_of', 'ModelOutput', 'seed_everything', 'get_device', 'unwrap', 'reduce_stat', 'atomic_write',
-           'write_text_atomic', 'write_json_atomic', 'save_torch_atomic', 'data_root', 'cache_root', 'flag_of',
-           'cli_spelling', 'python_spelling', 'OptionError', 'Opt', 'Option', 'Registry', 'plugin_entry_points',
-           'import_plugins']
+           'batch_size_of', 'ModelOutput', 'seed_everything', 'get_device', 'unwrap', 'reduce_stat', 'BatchMeans',
+           'atomic_write', 'write_text_atomic', 'write_json_atomic', 'save_torch_atomic', 'data_root', 'cache_root',
+           'flag_of', 'cli_spelling', 'python_spelling', 'OptionError', 'Opt', 'Option', 'Registry',
+           'plugin_entry_points', 'import_plugins']
 
 # %% ../nbs/00_core.ipynb #0006
 class MMBalanceError(ValueError):
@@ -95,6 +95,20 @@ def reduce_stat(t:torch.Tensor # a statistic computed from the local batch (a su
     if dist.is_available() and dist.is_initialized():
         t = t.clone(); dist.all_reduce(t, op=dist.ReduceOp.SUM)
     return t
+
+# %% ../nbs/00_core.ipynb #98c76ee5
+class BatchMeans:
+    "Means over the global batch of one optimiser step: `add` per-batch sums (a 1-d tensor) and the count, `pop` sums / count after one all-reduce."
+    def __init__(self): self.sums = None
+    def add(self, sums:torch.Tensor, n:int):
+        s = torch.cat([sums.detach().float().reshape(-1), torch.tensor([float(n)], device=sums.device)])
+        self.sums = s if self.sums is None else self.sums + s
+    def pop(self):
+        s, self.sums = self.sums, None
+        if s is None: return None
+        s = reduce_stat(s)                      # one all-reduce: the global batch's sums and count
+        return s[:-1] / s[-1]
+    def clear(self): self.sums = None
 
 # %% ../nbs/00_core.ipynb #0028
 def atomic_write(path, # destination file

@@ -63,7 +63,7 @@ class AMCo(Callback):
             raise OptionError(f"`end_epoch={end_epoch}` is before `start_epoch={start_epoch}` (the window is inclusive; -1 means to the end)")
         self.target, self.unimodal, self.sigma, self.eps, self.rate = target, unimodal, sigma, eps, rate
         self.start, self.end = start_epoch, end_epoch
-        self.flagged, self.t, self.p, self.dep, self.mask, self.stats, self.raw = set(), 0, 0., None, None, None, None
+        self.flagged, self.t, self.p, self.dep, self.mask, self.means, self.raw = set(), 0, 0., None, None, BatchMeans(), None
 
     def in_window(self, epoch:int) -> bool: return self.start <= epoch and (self.end < 0 or epoch <= self.end)
 
@@ -124,14 +124,12 @@ class AMCo(Callback):
         learn.add_aux_loss(sum(losses.values()))
         with torch.no_grad():                      # sums over the batch: each share, each unimodal loss (for the record), the count
             sh, n = dependence_shares(learn.out.modality_logits), len(learn.y)
-            s = torch.stack([*sh.values(), *[l.detach().float() * n for l in losses.values()], torch.tensor(float(n), device=learn.y.device)])
-            self.stats = s if self.stats is None else self.stats + s
+            self.means.add(torch.stack([*sh.values(), *[l.detach().float() * n for l in losses.values()]]), n)
 
     def after_step(self, learn):
-        stats, self.stats = self.stats, None
-        if stats is None: return
-        stats = reduce_stat(stats)                                    # one all-reduce: the global batch's sums and count
-        M = len(learn.modalities); mean = stats[:-1] / stats[-1]
+        mean = self.means.pop()                                       # the global batch's means (one all-reduce)
+        if mean is None: return
+        M = len(learn.modalities)
         shares = dict(zip(learn.modalities, mean[:M].unbind()))
         self.flagged = flag_dependent(shares, self.sig, self.flagged)
         for m, s, l in zip(learn.modalities, mean[:M].unbind(), mean[M:].unbind()):

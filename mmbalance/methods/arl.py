@@ -78,7 +78,7 @@ class ARL(Callback):
         if weights not in ARL_FORMS: raise OptionError(f"`weights`: unknown {weights!r}; valid: {', '.join(ARL_FORMS)}")
         if unimodal_bias not in UNIMODAL_BIASES: raise OptionError(f"`unimodal_bias`: unknown {unimodal_bias!r}; valid: {', '.join(UNIMODAL_BIASES)}")
         self.gamma, self.T, self.start, self.form, self.bias, self.floor = gamma, T, start, weights, unimodal_bias, floor
-        self.stats = None
+        self.means = BatchMeans()
 
     def active(self, epoch:int) -> bool: return epoch > self.start
 
@@ -104,14 +104,12 @@ class ARL(Callback):
                 l = l.detach().float(); p = l.softmax(1)
                 H = -(p * (p + 1e-16).log()).sum(1)  # as the code: log(p + 1e-16)
                 rows.append(torch.stack([l.abs().sum(), H.sum(), (1 / (H + 1e-8)).sum(), uni[m].detach().float() * len(learn.y)]))
-            s = torch.cat([torch.stack(rows).flatten(), torch.tensor([float(len(learn.y))], device=rows[0].device)])
-            self.stats = s if self.stats is None else self.stats + s
+            self.means.add(torch.stack(rows).flatten(), len(learn.y))
 
     def before_step(self, learn):
-        stats, self.stats = self.stats, None
-        if stats is None: return
-        stats = reduce_stat(stats)                                    # one all-reduce: the global batch's sums
-        mean = stats[:-1].view(-1, 4) / stats[-1]
+        mean = self.means.pop()                                       # the global batch's means (one all-reduce)
+        if mean is None: return
+        mean = mean.view(-1, 4)
         names = list(self.enc_params)
         c, H, invH, loss = ({m: v for m, v in zip(names, mean[:, k])} for k in range(4))
         for m in names: learn.record(f'arl_loss_{m}', loss[m])

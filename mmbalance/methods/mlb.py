@@ -49,7 +49,7 @@ class MLB(Callback):
         if end_epoch >= 0 and end_epoch < start_epoch:
             raise OptionError(f"`end_epoch={end_epoch}` is before `start_epoch={start_epoch}` (the window is inclusive; -1 means to the end)")
         self.alpha, self.beta_max, self.start, self.end = alpha, beta_max, start_epoch, end_epoch
-        self.heads, self.stats = None, None
+        self.heads, self.means = None, BatchMeans()
 
     def in_window(self, epoch:int) -> bool: return self.start <= epoch and (self.end < 0 or epoch <= self.end)
 
@@ -75,14 +75,12 @@ class MLB(Callback):
             y = learn.y
             if learn.task == 'classification': s = [F.softmax(l.detach().float(), 1).gather(1, y.long().view(-1, 1)).sum() for l in u.values()]
             else: s = [((l.detach().float().squeeze(-1) - y.float()) ** 2).sum() for l in u.values()]
-            s = torch.stack([*s, *[l.detach().float() * len(y) for l in losses.values()], torch.tensor(float(len(y)), device=s[0].device)])
-            self.stats = s if self.stats is None else self.stats + s
+            self.means.add(torch.stack([*s, *[l.detach().float() * len(y) for l in losses.values()]]), len(y))
 
     def before_step(self, learn):
-        stats, self.stats = self.stats, None
-        if stats is None: return
-        stats = reduce_stat(stats)                                    # one all-reduce: the global batch's sums and count
-        M = len(self.groups); mean = stats[:-1] / stats[-1]
+        mean = self.means.pop()                                       # the global batch's means (one all-reduce)
+        if mean is None: return
+        M = len(self.groups)
         scores = dict(zip(self.groups, mean[:M].unbind()))
         for m, l in zip(self.groups, mean[M:].unbind()): learn.record(f'mlb_loss_{m}', l)
         if not self.in_window(learn.epoch): return
