@@ -12,10 +12,10 @@ from .train import train, _import_plugins
 from .learner import Callback
 
 # %% auto #0
-__all__ = ['SAME', 'TARGET_KINDS', 'SOURCES', 'PROTOCOLS', 'RECIPE_LIST', 'RECIPES', 'REFERENCE_CONFIGS', 'V', 'Target', 'Recipe',
-           'check_recipe', 'check_recipes', 'recipe', 'resolve_recipe', 'recipe_kwargs', 'prepared_check',
-           'RecipeRecord', 'run_recipe', 'check_target', 'reference_run', 'reference_runs', 'target_text',
-           'recipe_rows', 'list_recipes', 'show_recipe']
+__all__ = ['SAME', 'TARGET_KINDS', 'SOURCES', 'PROTOCOLS', 'RECIPE_LIST', 'NO_RECIPE', 'RECIPES', 'REFERENCE_CONFIGS', 'V',
+           'Target', 'Recipe', 'check_recipe', 'check_recipes', 'recipe', 'resolve_recipe', 'recipe_kwargs',
+           'prepared_check', 'RecipeRecord', 'run_recipe', 'check_target', 'reference_run', 'reference_runs',
+           'target_text', 'recipe_rows', 'list_recipes', 'show_recipe']
 
 # %% ../nbs/20b_recipes.ipynb #0006
 class _Same:
@@ -37,7 +37,7 @@ class V:
     def spec_value(self): return self.value if self.spec is SAME else self.spec
 
 TARGET_KINDS = ('paper', 'paper (quoted in an issue)', 'paper (third-party transcription)', 'third-party reproduction',
-                'benchmark table (other settings)')
+                'benchmark table (other settings)', "author's run (script comment)")
 
 @dataclass(frozen=True)
 class Target:
@@ -493,6 +493,264 @@ RECIPE_LIST += [
                          note='selected on test by the code')),
 ]
 
+# %% ../nbs/20b_recipes.ipynb #f8005d87
+_SPEC_A = 'agm_pmr_mmcosine_cml_mbsd.md'
+
+def _backbone_not_named(section:str) -> V:
+    return V('resnet18', section, spec='not stated', why="the spec does not name the backbone; ResNet-18 from scratch gives the 512-d "
+             "features it describes, as in OGM-GE's code, whose CREMA-D pipeline this code shares")
+
+def _seed(section:str, seed) -> V:
+    return V(None, section, spec=f'seed {seed}', why='seeds do not carry across implementations; --seed is yours (default 0)')
+
+RECIPE_LIST += [
+    Recipe('agm-cremad-code', 'agm', 'cremad', 'official code',
+           'lihong2303/AGM @ 5a65542 (run/CREMAD_main.py, model/CREMAD_net.py, dataloader/CREMAD_loader.py, tasks/CREMAD_task.py, utils/config.py); α from lihongcs/AGM issues #3, #5, #10', _SPEC_A,
+           "AGM on CREMA-D as its code runs it, with the author's α 1.5 over 1500 epochs (issues #3, #5, #10); rate and batch are the code's argparse defaults",
+           prepare=dict(audio_recipe=V('stft_3s', '§1.4 (CREMA-D data: 22,050 Hz, tiled 3x to 3 s, STFT 512/353, log: 257x188)'),
+                        image_size=V(224, '§1.4 (RandomResizedCrop(224) in training, Resize(224) at test)')),
+           data=dict(frames=V(1, '§1.4 (1 frame from Image-01-FPS)'), valid_from=_selected_on_test('§1.5 point 5 (the best epoch is picked on the test set)')),
+           train=dict(encoder=V('resnet18', '§1.4 (ResNet-18 per modality from scratch)'), fusion=V('concat', '§1.4 (concat head 1024 -> 6)'),
+                      optimizer=V('sgd', '§1.4 (tasks/CREMAD_task.py: SGD, momentum 0.9)'), weight_decay=V(1e-4, '§1.4 (tasks/CREMAD_task.py: wd 1e-4)'),
+                      lr=V(1e-5, '§1.4 (argparse default lr 1e-5)', note="the CREMA-D rate is 'in the paper' (issue #5) and was not verified; "
+                           "the README's AV-MNIST example uses 1e-4, and issue #17's failed reproduction 1e-3"),
+                      batch_size=V(16, '§1.4 (argparse default batch 16)', note="the README's AV-MNIST example uses 64"),
+                      epochs=V(1500, '§1.4 (CREMA-D: 1500 epochs, window [0, 1500])'),
+                      lr_schedule=V('step', '§1.4 (StepLR(70, 0.1), config defaults)'), lr_step_size=V(70, '§1.4 (StepLR 70)'), lr_gamma=V(0.1, '§1.4 (x0.1)')),
+           method_options=dict(alpha=V(1.5, '§1.4 (CREMA-D α 1.5: issues #3, #5, #10)'), ratio_clip=V(10.0, '§1.1, §1.4 (c = 10 for CREMA-D)'),
+                               zeroing=V('input', '§1.1 (the other modality zeroed at the input, torch.zeros_like)'),
+                               bn_mode=V('eval', '§1.1 (padded passes in net.eval())'),
+                               grad_clip=V('agm', '§1.1 (After backward: clip the norm to 1 when a fc_out gradient entry leaves ±1)'),
+                               start_epoch=V(0, '§1.2, §1.4 (window [0, 1500])'), end_epoch=V(-1, '§1.2, §1.4 (window [0, 1500]: every epoch)')),
+           unexpressed=dict(split=V(None, '§1.4 (CREMA-D data)', spec='train = the first 90% of train.csv, test = the first 90% of test.csv (the last 10% of each: the "dep" set of an analysis that never runs, §1.5 point 5)',
+                                    why='ours trains on train.csv (less the carved validation) and tests on all of test.csv'),
+                            frame_choice=V(None, '§1.4 (CREMA-D data)', spec='the frame is drawn with np.random.seed(999) on every call: the same frame of a clip at every epoch, in training and test',
+                                           why='ours draws a random frame in training and takes the centre one in evaluation'),
+                            weight_init=V(None, '§1.4', spec='weight_init', why="ours: torchvision's ResNet-18 initialisation and PyTorch's default Linear initialisation"),
+                            seed=_seed('§1.4', 999)),
+           target=Target(None, "no AGM result of its paper could be traced (§1.7: the tables were not retrieved; issue #17 reports failing to reproduce "
+                               "CREMA-D); others' runs under other settings: LFM Table 1 67.07, BalanceBenchmark 71.59", section='§1.7')),
+    Recipe('pmr-cremad-code', 'pmr', 'cremad', 'official code', 'fanyunfeng-bit/Modal-Imbalance-PMR @ 3615e48 (main_Prototype_grad.py, bash.sh, dataset/CramedDataset.py)', _SPEC_A,
+           "PMR on CREMA-D as bash.sh's concat line runs it: α 2, Adam 1e-3, 130 epochs, PCE window 0-70, 3 frames, no prototype momentum",
+           prepare=dict(audio_recipe=V('stft_3s', '§2.4 (CREMA-D data)', spec='pre-computed Audio-299 pickles (257x299); the script that makes them is not shipped',
+                                       why="no 257x299 recipe here; stft_3s is the OGM-GE CREMA-D front-end (257x188) whose loader PMR's shares (§2.5 point 4)")),
+           data=dict(frames=V(3, '§2.4 (bash.sh, CREMA-D concat: 3 frames)'),
+                     valid_from=_selected_on_test('§2.1 (Evaluation: the test set every epoch), §2.5 point 6 (no validation split)')),
+           train=dict(encoder=_backbone_not_named('§2.1 (512-d features after pooling), §2.4 (embed_dim 512)'),
+                      fusion=V('concat', '§2.4 (bash.sh, CREMA-D concat line)'),
+                      optimizer=V('adam', '§2.4 (bash.sh, CREMA-D concat: Adam / AdaGrad)', note='the AdaGrad line is not expressible here (no AdaGrad); issue #3 ran the Adam line'),
+                      lr=V(1e-3, '§2.4 (bash.sh, CREMA-D concat)'), weight_decay=V(1e-4, '§2.4 (argparse default wd 1e-4)'),
+                      batch_size=V(64, '§2.4 (argparse default batch 64)'), epochs=V(130, '§2.4 (bash.sh, CREMA-D concat: 130)'),
+                      lr_schedule=V('step', '§2.4 (argparse default: StepLR(70, 0.1) stepped per epoch)'), lr_step_size=V(70, '§2.4 (StepLR 70)'), lr_gamma=V(0.1, '§2.4 (x0.1)')),
+           method_options=dict(alpha=V(2.0, '§2.4 (bash.sh, CREMA-D concat: α 2.0)'), momentum=V(0.0, '§2.4 (bash.sh: μ 0.0)'),
+                               proto_fraction=V(0.1, '§2.1 (prototypes from the first len(loader)//10 batches)'),
+                               accelerate=V('weakest', '§2.1 (hard switch: the PCE of the modality with the lower score only)'),
+                               per_weight=V(0.0, '§2.1, §2.5 point 1 (no PER in the code)'),
+                               start_epoch=V(0, '§2.4 (bash.sh: window [0, 70])'), end_epoch=V(70, '§2.4 (bash.sh: window [0, 70], inclusive)')),
+           unexpressed=dict(frame_choice=_frame_bug('§2.5 point 4 (CramedDataset.py: the OGM-GE frame bug)'),
+                            prototypes=V(None, '§2.1 (calculate_prototype)', spec='the prototypes come from the first tenth of the training batches in loader order, before epoch 0 and after every epoch',
+                                         why='ours draws the tenth at random each time')),
+           target=Target(56.9, "CREMA-D accuracy of bash.sh's concat command with Adam (56.3 with SGD)", 'third-party reproduction',
+                         'fanyunfeng-bit/Modal-Imbalance-PMR issue #3 (unanswered): a user ran the official concat command, the values of this recipe', '§2.5 point 5', tolerance=3.0,
+                         note="the paper's tables were not retrieved (§2.7); the author attributes gaps to different audio preprocessing and frame counts (issue #2); "
+                              "others' runs under other settings: LFM Table 1 66.59, BalanceBenchmark 67.19")),
+    Recipe('mmcosine-cremad-code', 'mmcosine', 'cremad', 'official code', 'GeWu-Lab/MMCosine_ICASSP23 @ 00ba0a9 (main_CD.py, models/basic_model.py, models/fusion_modules.py, dataset/dataset.py)', _SPEC_A,
+           "MMCosine on CREMA-D as its code runs it (s 10, SGD 1e-3, StepLR(100), 200 epochs), on a concat head, evaluated with the linear head as the code does",
+           prepare=dict(audio_recipe=V('stft_3s', '§3.3 (CREMA-D data)', spec='native rate (16 kHz, inferred), tiled 3x to 48,000 samples, clipped, scipy spectrogram 512/353, log, per-clip standardisation',
+                                       why="no such recipe here; stft_3s is the same 3 s window and STFT at 22,050 Hz without the standardisation (257x188)")),
+           data=dict(frames=V(1, '§3.3 (one jpg per clip)'), valid_from=_selected_on_test('§3.4 point 5 (the best checkpoint is chosen on the test set)')),
+           train=dict(encoder=_backbone_not_named('§3.1 (512-d features: the head slices [:, :512] and [:, 512:])'),
+                      fusion=V('concat', '§3.1 (W_m: the slices of fc_out.weight, a concat head)',
+                               note="the README example runs --fusion_method gated with the code's symmetric gated variant, which our gated head cannot decompose (§3.2)"),
+                      optimizer=V('sgd', '§3.3 (SGD, momentum 0.9)'), lr=V(1e-3, '§3.3'), weight_decay=V(1e-4, '§3.3'), batch_size=V(32, '§3.3'),
+                      epochs=V(200, '§3.3'), lr_schedule=V('step', '§3.3 (StepLR(100, 0.1))'), lr_step_size=V(100, '§3.3 (StepLR 100)'), lr_gamma=V(0.1, '§3.3 (x0.1)')),
+           method_options=dict(scale=V(10.0, '§3.3 (--scaling: default 10, the README example 10)'),
+                               eval_head=V('linear', '§3.4 point 1 (valid: the fused prediction from the raw linear head, W and bias)',
+                                           note="the code's evaluation, literally; eval_head=cosine evaluates the logits that are trained")),
+           unexpressed=dict(frame_choice=V(None, '§3.3 (CREMA-D data)', spec='one fixed jpg per clip (<image>/<clip>.jpg), the same in training and test',
+                                           why='ours draws a random frame of the prepared ones in training and takes the centre one in evaluation'),
+                            seed=_seed('§3.3', 0)),
+           target=Target(None, "no MMCosine result of its paper could be traced (§3.6: the tables were not retrieved); BalanceBenchmark's run under "
+                               "its own settings: 67.19", section='§3.6')),
+]
+
+# %% ../nbs/20b_recipes.ipynb #e8eb7965
+_SPEC_B = 'umt_mslr_gblend_mmpareto_inforeg.md'
+
+RECIPE_LIST += [
+    Recipe('mmpareto-cremad-code', 'mmpareto', 'cremad', 'official code', 'GeWu-Lab/MMPareto_ICML2024 @ a339db3 (code/MMPareto.py, code/models/models.py, code/dataset/av_dataset.py, code/script/mmpareto.sh)', _SPEC_B,
+           'MMPareto on CREMA-D as its code runs it: separate unimodal heads, per-tensor rescaling with γ 1.5, SGD 2e-3 at a constant rate for 50 epochs',
+           prepare=dict(audio_recipe=V('stft_3s', '§5.2', spec="pre-computed fbank .pt files whose pipeline is not in the repo",
+                                       why="the front-end is unknown; stft_3s is our CREMA-D default (OGM-GE's, 257x188)")),
+           data=dict(frames=V(2, '§5.2 (2 frames: random within halves in training, the middles at test)'),
+                     valid_from=_selected_on_test('§5.2 (the best epoch is chosen on test)')),
+           train=dict(encoder=V('resnet18', '§5.2 (ResNet-18 x2 from scratch)'),
+                      fusion=V('concat', '§5.1 (the fused head next to head_audio and head_video)', note='models.py AVClassifier: torch.cat((a, v)) into head = Linear(1024, n_classes)'),
+                      optimizer=V('sgd', '§5.2 (SGD, momentum 0.9)'), lr=V(2e-3, '§5.2 (lr 0.002; BML#2: "sgd, lr=2e-3, bs=64")'), weight_decay=V(1e-4, '§5.2'),
+                      batch_size=V(64, '§5.2'), epochs=V(50, '§5.2'),
+                      lr_schedule=V('constant', '§5.2 (StepLR(30, 0.1) is built but never stepped: the rate is constant)')),
+           method_options=dict(gamma=V(1.5, '§5.1 step 4 (γ 1.5, hard-coded)'), granularity=V('tensor', '§5.1 step 4 (per parameter tensor)'),
+                               unimodal_heads=V('separate', '§5.1 step 1 (head_audio, head_video)'), cos_rule=V('gt', '§5.1 step 3 (agreement when c > 0)')),
+           unexpressed=dict(seed=_seed('§5.2', 0)),
+           target=Target(None, "no MMPareto result of its paper could be traced (§5.6: the tables were not read); others' runs under other settings: "
+                               "LFM Table 1 74.87, BalanceBenchmark 79.97", section='§5.6')),
+    Recipe('inforeg-cremad-code', 'inforeg', 'cremad', 'official code', 'GeWu-Lab/InfoReg_CVPR2025 @ 939b2ed (main.py, models/basic_model.py, dataset/CramedDataset.py)', _SPEC_B,
+           'InfoReg on CREMA-D as its code (HEAD) runs it: window threshold 0.05 on the audio Fisher trace, β₀ audio 0.95 / visual 0.1, SGD 2e-3, StepLR(30), 50 epochs',
+           prepare=dict(audio_recipe=V('stft_3s', '§6.1 (CREMA-D: 3 s audio -> STFT 512/353)', note='the spec does not give the sample rate; stft_3s reads at 22,050 Hz')),
+           data=dict(frames=V(3, '§6.1 (3 frames from Image-03-FPS)'), valid_from=_selected_on_test('§6.1 (the best checkpoint is chosen on test)')),
+           train=dict(encoder=_backbone_not_named('§6.1 (the concat slice is hard-coded to 512)'),
+                      fusion=V('concat', '§6.1 (f_a, f_v: the slices W[:, :512], W[:, 512:] of the fused head)'),
+                      optimizer=V('sgd', '§6.1 (SGD, momentum 0.9)'), lr=V(2e-3, '§6.1'), weight_decay=V(1e-4, '§6.1'), batch_size=V(64, '§6.1'), epochs=V(50, '§6.1'),
+                      lr_schedule=V('step', '§6.1 (StepLR(30, 0.1) stepped each epoch)'), lr_step_size=V(30, '§6.1 (StepLR 30)'), lr_gamma=V(0.1, '§6.1 (x0.1)')),
+           method_options=dict(beta=V('audio=0.95,visual=0.1', '§6.1 (β: 0.95·exp(tanh) for audio, 0.1·exp(tanh) for visual)'),
+                               threshold=V(0.05, '§6.1 (the window is on while k > 0.05; 0.04 in the first release)'),
+                               window_trace=V('first', '§6.1 (only the audio trace is used)'),
+                               fisher_order=V('code', '§6.1 (the trace is accumulated after the regulation term is added)')),
+           unexpressed=dict(test_frames=V(None, '§6.1 (CREMA-D)', spec='the 3 frames are drawn at random at test time too', why='ours evaluates on the centre frame of each segment'),
+                            weight_init=V(None, '§6.1', spec='weight_init', why="ours: torchvision's ResNet-18 initialisation and PyTorch's default Linear initialisation"),
+                            seed=_seed('§6.1', 0)),
+           target=Target(None, 'no InfoReg result could be traced: its tables were not read and it is absent from the BalanceBenchmark, LFM and IGM tables (§6.4)', section='§6.4')),
+]
+
+# %% ../nbs/20b_recipes.ipynb #3a7a1e82
+_SPEC_C = 'arl_dgl_mlb_amco_aug.md'
+
+def _arl_dgl_train(lr:V, milestones:V, gamma:V) -> dict:
+    return dict(encoder=V('resnet18', '§1.4 (ResNet-18 from scratch)'), fusion=V('concat', '§1.4 (concat fusion)'),
+                optimizer=V('sgd', '§1.4 (SGD, momentum 0.9)'), lr=lr, weight_decay=V(1e-4, '§1.4 (wd 1e-4)'),
+                batch_size=V(64, '§1.4'), epochs=V(100, '§1.4'), lr_schedule=V('multistep', '§1.3, §1.4 (MultiStepLR, stepped before each epoch)'),
+                lr_milestones=milestones, lr_gamma=gamma, clip_grad=V(40.0, '§1.2 step 7, §1.4 (clip_grad_norm_ 40)'))
+
+_TEST_DROP_LAST = V(None, '§1.3 (ARL), §2.3 (DGL)', spec='the test loader drops its last partial batch', why='ours scores every test sample')
+
+def _arl(gamma:float, T:float, ds:str) -> dict:
+    return dict(gamma=V(gamma, f'§1.4 ({ds} script: γ {gamma:g})'), T=V(T, f'§1.4 ({ds} script: T {T:g})'), start=V(5, '§1.4 (start 5)'),
+                weights=V('code', '§1.2 step 4 (w = softmax(T·[d_v q_a, d_a q_v]))', spec='released',
+                          why='the release computes these weights but never applies them (every w = 0.5), and cannot run as released (raise EOFError '
+                              'after building the model, GradScale fails; §1.3), so its results came from another version; the weights it computes '
+                              'are run here (weights=released reproduces the release)'),
+                unimodal_bias=V('full', '§1.2 (o_m = fc_out(cat(x, 0)): the full bias)'),
+                floor=V(0.0, '§1.2 step 3 (entropy shares clipped below at 0.3)', note="0 means 0.6/M: the code's 0.3 at M = 2"))
+
+def _arl_unexp(extra:dict=None) -> dict:
+    return dict(**(extra or {}), selection_from=V(None, '§1.3', spec='the best test accuracy after epoch 30 only', why='ours selects over every epoch'),
+                test_drop_last=_TEST_DROP_LAST, seed=_seed('§1.4', 0))
+
+_ARL_TRAIN = lambda: _arl_dgl_train(V(1e-3, '§1.4 (lr 1e-3)'), V((69,), '§1.3, §1.4 (MultiStepLR([70, 150], 0.1) stepped before each epoch: the rate drops at epoch 69; 150 lies past the 100 epochs)'),
+                                    V(0.1, '§1.4 (MultiStepLR(..., 0.1))'))
+_ARL_NR = Target(None, "no ARL result could be traced: the paper's tables were not read and log.txt's numbers are unlabelled (§1.6)", section='§1.6')
+
+def _frames_not_stated(n:int, section:str) -> V:
+    return V(n, section, spec='not stated', why=f"the spec gives no frame count for this dataset; our loader's default {n}")
+
+RECIPE_LIST += [
+    Recipe('arl-cremad-code', 'arl', 'cremad', 'official code', 'shicaiwei123/ICCV2025-ARL @ 358af4f (main_arl_variance.py, models/*.py, dataset/CramedDataset.py, the CREMA-D script)', _SPEC_C,
+           'ARL on CREMA-D with its script\'s γ 4 and T 8 (SGD 1e-3, 100 epochs, clip 40), the computed weights applied',
+           prepare=dict(audio_recipe=V('stft_3s', '§1.4 (CREMA-D: tiled to 3 s at 22.05 kHz, STFT 512/353, log magnitude)')),
+           data=dict(frames=V(1, '§1.4 (CREMA-D: 1 frame)'), valid_from=_selected_on_test('§1.3 (model selection on the test set)')),
+           train=_ARL_TRAIN(), method_options=_arl(4.0, 8.0, 'CREMA-D'),
+           unexpressed=_arl_unexp(dict(frame_choice=_frame_bug('§1.3 (image_samples[i] is loaded instead of the random index)'))), target=_ARL_NR),
+    Recipe('arl-kinetics_sounds-code', 'arl', 'kinetics_sounds', 'official code', 'shicaiwei123/ICCV2025-ARL @ 358af4f (main_arl_variance.py, dataset/KSDataset.py, the KS script)', _SPEC_C,
+           'ARL on Kinetics-Sounds with its script\'s γ 3 and T 4 (the common settings of the code)',
+           prepare=dict(), data=dict(frames=_frames_not_stated(3, '§1.4'), valid_from=_selected_on_test('§1.3 (model selection on the test set)', carved=False)),
+           train=_ARL_TRAIN(), method_options=_arl(3.0, 4.0, 'KS'),
+           unexpressed=_arl_unexp(dict(classes=V(None, '§1.3', spec='a 34-class head, hard-coded', why='ours sizes the head from the prepared dataset (31 classes)'))), target=_ARL_NR),
+    Recipe('arl-ave-code', 'arl', 'ave', 'official code', 'shicaiwei123/ICCV2025-ARL @ 358af4f (main_arl_variance.py, the AVE script)', _SPEC_C,
+           'ARL on AVE with its script\'s γ 5 and T 4 (the common settings of the code)',
+           prepare=dict(), data=dict(frames=_frames_not_stated(3, '§1.4'), valid_from=_selected_on_test('§1.3 (model selection on the test set)', carved=False)),
+           train=_ARL_TRAIN(), method_options=_arl(5.0, 4.0, 'AVE'), unexpressed=_arl_unexp(), target=_ARL_NR),
+]
+
+_DGL_TRAIN = lambda: {**_arl_dgl_train(V(2e-3, '§2.4 (the scripts: --learning_rate 0.002; argparse default 1e-3)'),
+                                       V((69,), '§2.3, §2.4 (MultiStepLR([70]) stepped before each epoch: the rate drops at epoch 69)'),
+                                       V(0.1, '§2.4', spec='not stated', why="the spec gives MultiStepLR([70]) without γ; PyTorch's default and ours, 0.1")),
+                      'encoder': V('resnet18', '§2.4 (ResNet-18 from scratch)'), 'fusion': V('concat', '§2.2, §2.4 (concat fusion)'),
+                      'optimizer': V('sgd', '§2.4 (SGD, momentum 0.9)'), 'weight_decay': V(1e-4, '§2.4 (wd 1e-4)'), 'batch_size': V(64, '§2.4'),
+                      'epochs': V(100, '§2.4'), 'lr_schedule': V('multistep', '§2.3, §2.4 (MultiStepLR, stepped before each epoch)'),
+                      'clip_grad': V(40.0, '§2.2 step 4, §2.4 (clip 40)')}
+
+def _dgl_unexp(extra:dict=None) -> dict:
+    return dict(**(extra or {}), test_drop_last=_TEST_DROP_LAST, seed=_seed('§2.4', 0))
+
+RECIPE_LIST += [
+    Recipe('dgl-cremad-code', 'dgl', 'cremad', 'official code', 'shicaiwei123/ICCV2025-GDL @ b72a55f (main_dgl.py, models/fusion_modules.py, cramed_dgl.sh)', _SPEC_C,
+           'DGL on CREMA-D as cramed_dgl.sh runs it with α 4 (SGD 2e-3, 100 epochs, clip 40)',
+           prepare=dict(), data=dict(frames=V(1, '§2.3', spec='not stated', why="the spec gives no CREMA-D frame count for DGL; our default 1, ARL's (same authors, §1.4)"),
+                                     valid_from=_selected_on_test('§2.3 (test-set selection)')),
+           train=_DGL_TRAIN(), method_options=dict(alpha=V(4.0, '§2.4 (cramed_dgl.sh: α 4 and 5; argparse default 4)'), unimodal_bias=V('full', '§2.2 (o_m = h(z_m, others zeroed): the full bias)')),
+           unexpressed=_dgl_unexp(dict(frame_choice=_frame_bug('§2.3 (the frame-index bug, as ARL)'))),
+           target=Target(77.48, 'CREMA-D accuracy of the α 4 command (α 5: 78.12), selected on test', "author's run (script comment)",
+                         'cramed_dgl.sh: the accuracy written after the α 4 command', '§2.4', tolerance=3.0,
+                         note="the paper's tables were not read; the comment is not a paper number")),
+    Recipe('dgl-kinetics_sounds-code', 'dgl', 'kinetics_sounds', 'official code', 'shicaiwei123/ICCV2025-GDL @ b72a55f (main_dgl.py, ks_dgl.sh)', _SPEC_C,
+           'DGL on Kinetics-Sounds as ks_dgl.sh runs it with α 2 and 3 frames (SGD 2e-3, 100 epochs, clip 40)',
+           prepare=dict(), data=dict(frames=V(3, '§2.4 (ks_dgl.sh: --num_frame 3)'), valid_from=_selected_on_test('§2.3 (test-set selection)', carved=False)),
+           train=_DGL_TRAIN(), method_options=dict(alpha=V(2.0, '§2.4 (ks_dgl.sh: α 2 and 3)'), unimodal_bias=V('full', '§2.2 (o_m = h(z_m, others zeroed): the full bias)')),
+           unexpressed=_dgl_unexp(),
+           target=Target(74.78, 'Kinetics-Sounds accuracy of the α 2 command (α 3: 75.10 and 76.28 in two runs), selected on test', "author's run (script comment)",
+                         'ks_dgl.sh: the accuracy written after the α 2 command', '§2.4', tolerance=3.0,
+                         note="the paper's tables were not read; the comment is not a paper number")),
+]
+
+def _mlb_train(encoder:V) -> dict:
+    return dict(encoder=encoder, fusion=V('concat', '§3.1 (o = Σ z_m W_mᵀ + b/2: a concat head)'),
+                optimizer=V('adam', '§3.3 (Adam 0.9/0.999)', note="Adam normalises each parameter's update, which largely cancels gradient factors such as MLB's k "
+                                  "(the same remark for MLB's MSLR: umt_mslr_gblend_mmpareto_inforeg.md §3.1)"), lr=V(1e-3, '§3.3 (run.sh: lr 1e-3)'), weight_decay=V(1e-4, '§3.3 (run.sh: wd 1e-4)'),
+                batch_size=V(32, '§3.3 (run.sh: batch 32)'),
+                epochs=V(15, '§3.2', spec='not stated: training stops after 100 validations (one every 185 steps) without improvement',
+                         why='no early stopping here; our default number of epochs'),
+                lr_schedule=V('constant', '§3.2', spec='"cosanneal": constant for 780 steps, then CosineAnnealingWarmRestarts(T_0=4, T_mult=2) stepped per step',
+                              why='our schedules are per epoch and do not restart; constant is exact for the first 780 steps'))
+
+def _mlb(alpha:float, beta:float, ds:str, note:str='') -> dict:
+    return dict(alpha=V(alpha, f'§3.3 (run.sh, {ds}: α {alpha:g})'), beta_max=V(beta, f'§3.3 (run.sh, {ds}: β_max {beta:g})', note=note),
+                start_epoch=V(0, '§3.1 (starting_epoch 0)'), end_epoch=V(-1, '§3.1 (ending_epoch 1500: beyond the run)'))
+
+_MLB_UNEXP = dict(early_stopping=V(None, '§3.2', spec='validation every 185 steps; stop after 100 (default) or 300 validations without improvement',
+                                   why='ours validates once per epoch and trains every epoch'),
+                  seed=_seed('§3.3', 109))
+_MLB_NR = Target(None, 'no MLB accuracy could be traced: the abstract gives only gains over the previous best, the tables were not read (§3.4)', section='§3.4')
+_MLB_BETA_NOTE = "run.sh passes --tanh_mode_beta without --tanh_mode 2, so the code runs the default β 2 (§3.2)"
+
+RECIPE_LIST += [
+    Recipe('mlb-cremad-code', 'mlb', 'cremad', 'official code', 'kkontras/MLB @ 68ad48d (run.sh, agents/general_agent/helpers/Bias_Infusion.py, configs/CREMA_D/*)', _SPEC_C,
+           'MLB on CREMA-D with ResNet-18s as run.sh runs it (α 0.5, β_max 10, Adam 1e-3, batch 32); its split, early stopping and schedule are not expressible',
+           prepare=dict(), data=dict(frames=V(3, '§3.3 (CREMA-D: 3 frames at 1 fps)'),
+                                     valid_from=V('auto', '§3.2 (model selection on validation accuracy)', note='their validation is a VAVL fold; ours carves 10% of training')),
+           train=_mlb_train(V('resnet18', '§3.3 (CREMA-D, ResNet-18)')), method_options=_mlb(0.5, 10.0, 'CREMA-D ResNet-18'),
+           unexpressed=dict(split=V(None, '§3.2', spec='5 folds of data_splits_VALV; fold 1: 4,043 train / 878 val / 899 test',
+                                    why="ours: OGM-GE's 6,698 / 744 split, with 10% of training carved for validation"), **_MLB_UNEXP),
+           target=_MLB_NR),
+    Recipe('mlb-ave-code', 'mlb', 'ave', 'official code', 'kkontras/MLB @ 68ad48d (run.sh, agents/general_agent/helpers/Bias_Infusion.py)', _SPEC_C,
+           'MLB on AVE with ResNets as run.sh runs it (α 2, β_max 2, Adam 1e-3, batch 32)',
+           prepare=dict(), data=dict(valid_from=V('auto', '§3.2 (model selection on validation accuracy; AVE: the official validation split)')),
+           train=_mlb_train(V('resnet18', '§3.3 (AVE, ResNet)', note='the spec says ResNet without the depth')), method_options=_mlb(2.0, 2.0, 'AVE', _MLB_BETA_NOTE),
+           unexpressed=dict(_MLB_UNEXP), target=_MLB_NR),
+    Recipe('mlb-ucf101-code', 'mlb', 'ucf101', 'official code', 'kkontras/MLB @ 68ad48d (run.sh, agents/general_agent/helpers/Bias_Infusion.py)', _SPEC_C,
+           'MLB on UCF-101 (split 1) as run.sh runs it (α 2, β_max 2, Adam 1e-3, batch 32)',
+           prepare=dict(split=V(1, '§3.3 (UCF-101, fold 1)')), data=dict(valid_from=V('auto', '§3.2 (model selection on validation accuracy)')),
+           train=_mlb_train(V('resnet18', '§3.3 (UCF-101)', spec='not stated', why='the spec gives no backbone for UCF-101; ResNet-18, as its CREMA-D runs')),
+           method_options=_mlb(2.0, 2.0, 'UCF-101', _MLB_BETA_NOTE), unexpressed=dict(_MLB_UNEXP), target=_MLB_NR),
+]
+
+NO_RECIPE = {   # method, or method-dataset -> why the specs give no recipe for it
+    'cml': "agm_pmr_mmcosine_cml_mbsd.md §4.3: the official code is CPM-Nets / MIWAE incomplete-view code on tabular data; no audio-visual "
+           "recipe exists, and the paper's β was not recovered",
+    'mbsd': 'agm_pmr_mmcosine_cml_mbsd.md §5.1: no official code and no paper text were found; only BalanceBenchmark re-implements it',
+    'mslr': 'umt_mslr_gblend_mmpareto_inforeg.md §0, §3.3: no official code; the paper\'s strategies, rates and datasets were not read; '
+            'the two implementations read are third-party',
+    'amco': 'arl_dgl_mlb_amco_aug.md §0, §4: no official code exists in the corpus; only BalanceBenchmark re-implements it, and the paper '
+            'gives only its IEMOCAP gains',
+    'agm-ave': 'agm_pmr_mmcosine_cml_mbsd.md §1.4: the code has an AVE script, but the author gives no α for AVE',
+    'agm-mosei': 'agm_pmr_mmcosine_cml_mbsd.md §1.4: the MOSEI α was asked for (issue #15) and not answered',
+    'pmr-ave': 'agm_pmr_mmcosine_cml_mbsd.md §2.4: bash.sh\'s AVE lines vary α (0.5-3), epochs (100/130), μ (0-0.5), fusion and optimiser, '
+               'and nothing ties one line to a result',
+    'mmcosine-other': 'agm_pmr_mmcosine_cml_mbsd.md §0, §3.3: only the CREMA-D script (main_CD.py) was read',
+    'mmpareto-other': 'umt_mslr_gblend_mmpareto_inforeg.md §5.2: the official code is CREMA-D only',
+    'inforeg-kinetics_sounds': 'umt_mslr_gblend_mmpareto_inforeg.md §0, §6.1: the code has a KS loader, but the spec gives only the CREMA-D settings',
+    'arl-vggsound': 'arl_dgl_mlb_amco_aug.md §1.3, §1.4: vggsound_arl.sh calls a main_arl.py the repository lacks',
+}
+
 RECIPES = {r.name: r for r in RECIPE_LIST}
 
 # %% ../nbs/20b_recipes.ipynb #0018
@@ -662,7 +920,7 @@ def reference_run(name:str, out, data_root=None, **overrides) -> dict:
     return s
 
 def reference_runs(family:str, out, data_root=None, **overrides) -> dict:
-    "`reference_run` every recipe of a method family (ogm, opm, cggm, dimml, lfm, mie); name -> summary of those that ran."
+    "`reference_run` every recipe of a method family (ogm, opm, cggm, dimml, lfm, mie, agm, pmr, mmcosine, mmpareto, inforeg, arl, dgl, mlb); name -> summary of those that ran."
     names = [n for n, r in RECIPES.items() if r.family == family]
     if not names: raise MMBalanceError(f"no recipes of family {family!r}; families: {', '.join(dict.fromkeys(r.family for r in RECIPES.values()))}")
     return {n: s for n in names if (s := reference_run(n, out, data_root, **overrides)) is not None}
