@@ -12,8 +12,8 @@ from ..learner import Callback, Stage
 from ..models import ConcatFusion, SumFusion
 
 # %% auto #0
-__all__ = ['AMCO_TARGETS', 'AMCO_UNIMODAL', 'mask_ratio', 'random_mask', 'kept_scale', 'dependence_shares', 'flag_dependent',
-           'AMCo', 'amco']
+__all__ = ['AMCO_FLAGS', 'AMCO_SHARE_FROM', 'AMCO_TARGETS', 'AMCO_UNIMODAL', 'mask_ratio', 'random_mask', 'kept_scale',
+           'dependence_shares', 'flag_dependent', 'masked_modalities', 'AMCo', 'amco']
 
 # %% ../../nbs/16l_amco.ipynb #amc09
 def mask_ratio(epoch:int,         # 0-based epoch
@@ -36,6 +36,8 @@ def kept_scale(p:float) -> float:
     return 1 / (1 - p) if abs(p - 1) > 0.1 else 10.
 
 # %% ../../nbs/16l_amco.ipynb #amc13
+AMCO_FLAGS, AMCO_SHARE_FROM = ('step', 'sticky'), ('unmasked', 'masked')
+
 def dependence_shares(modality_logits:dict) -> dict:
     "Each modality's share of one softmax over the concatenated per-modality logits, summed over the batch (a sum: divide by the count)."
     ls = [l.detach().float() for l in modality_logits.values()]
@@ -44,11 +46,19 @@ def dependence_shares(modality_logits:dict) -> dict:
 
 def flag_dependent(shares:dict,     # modality -> share (a mean over the batch)
                    sigma:float,     # σ: the share from which a modality is dependent
-                   flagged:set      # the modalities flagged so far this epoch
+                   flagged:set,     # the modalities flagged so far this epoch (used by 'sticky' only)
+                   rule:str='step'  # 'step': BalanceBenchmark's current rule; 'sticky': its first version
                   ) -> set:
-    "BalanceBenchmark's rule: the first modality (dataset order) whose share is at least σ joins the flags, which stay for the epoch."
+    "The flags after a step. 'step': every modality whose share exceeds σ, the others cleared; 'sticky': the first modality (dataset order) whose share is at least σ joins the flags, which stay for the epoch."
+    if rule == 'step': return {m for m, s in shares.items() if s > sigma}
     first = next((m for m, s in shares.items() if s >= sigma), None)
     return flagged | {first} if first is not None else set(flagged)
+
+def masked_modalities(flagged:set, modalities, rule:str='step') -> tuple:
+    "The modalities masked in the next batch: 'step' every flagged one, 'sticky' the first flagged in the dataset's order."
+    deps = tuple(m for m in modalities if m in flagged)
+    return deps if rule == 'step' else deps[:1]
+
 
 # %% ../../nbs/16l_amco.ipynb #amc17
 AMCO_TARGETS, AMCO_UNIMODAL = ('features', 'logits'), ('masked', 'unmasked')
@@ -56,14 +66,16 @@ AMCO_TARGETS, AMCO_UNIMODAL = ('features', 'logits'), ('masked', 'unmasked')
 class AMCo(Callback):
     "AMCo: mask a growing share of the dependent modality's features (or logits) and add unimodal losses; dependence from each modality's softmax share."
     def __init__(self, target:str='features', unimodal:str='masked', sigma:float=0.0, eps:float=0.3, rate:float=0.1,
-                 start_epoch:int=0, end_epoch:int=80):
+                 start_epoch:int=0, end_epoch:int=80, flags:str='step', share_from:str='unmasked'):
         if target not in AMCO_TARGETS: raise OptionError(f"`target`: unknown {target!r}; valid: {', '.join(AMCO_TARGETS)}")
         if unimodal not in AMCO_UNIMODAL: raise OptionError(f"`unimodal`: unknown {unimodal!r}; valid: {', '.join(AMCO_UNIMODAL)}")
+        if flags not in AMCO_FLAGS: raise OptionError(f"`flags`: unknown {flags!r}; valid: {', '.join(AMCO_FLAGS)}")
+        if share_from not in AMCO_SHARE_FROM: raise OptionError(f"`share_from`: unknown {share_from!r}; valid: {', '.join(AMCO_SHARE_FROM)}")
         if end_epoch >= 0 and end_epoch < start_epoch:
             raise OptionError(f"`end_epoch={end_epoch}` is before `start_epoch={start_epoch}` (the window is inclusive; -1 means to the end)")
         self.target, self.unimodal, self.sigma, self.eps, self.rate = target, unimodal, sigma, eps, rate
-        self.start, self.end = start_epoch, end_epoch
-        self.flagged, self.t, self.p, self.dep, self.mask, self.means, self.raw = set(), 0, 0., None, None, BatchMeans(), None
+        self.start, self.end, self.flags, self.share_from = start_epoch, end_epoch, flags, share_from
+        self.flagged, self.t, self.p, self.deps, self.mask, self.means, self.raw = set(), 0, 0., (), {}, BatchMeans(), None
 
     def in_window(self, epoch:int) -> bool: return self.start <= epoch and (self.end < 0 or epoch <= self.end)
 
@@ -91,39 +103,46 @@ class AMCo(Callback):
     def before_epoch(self, learn): self.flagged, self.t = set(), 0
 
     def before_batch(self, learn):
-        self.dep, self.mask, self.raw = None, None, None
+        self.deps, self.mask, self.raw = (), {}, None
         if not (learn.training and self.in_window(learn.epoch)): return
         self.p = mask_ratio(learn.epoch, self.t, self.eps, self.rate); self.t += 1
-        self.dep = next((m for m in learn.modalities if m in self.flagged), None)
+        self.deps = masked_modalities(self.flagged, learn.modalities, self.flags)
         learn.record('amco_p', self.p)
-        for m in learn.modalities: learn.record(f'amco_masked_{m}', float(m == self.dep))
+        for m in learn.modalities: learn.record(f'amco_masked_{m}', float(m in self.deps))
 
     def after_features(self, learn):
-        if self.dep is None or self.target != 'features': return
-        f = learn.feats[self.dep]
-        self.mask = random_mask(f.shape[1], self.p, f.device).to(f.dtype)
-        if self.unimodal == 'unmasked': self.raw = learn.feats
-        learn.feats = {**learn.feats, self.dep: f * self.mask * kept_scale(self.p)}
+        if not self.deps or self.target != 'features': return
+        self.raw, feats = learn.feats, dict(learn.feats)
+        for m in self.deps:
+            self.mask[m] = random_mask(feats[m].shape[1], self.p, feats[m].device).to(feats[m].dtype)
+            feats[m] = feats[m] * self.mask[m] * kept_scale(self.p)
+        learn.feats = feats
 
     def fuse_logits(self, learn, feats) -> ModelOutput:
-        "target='logits': o = W* Σ_m ℓ̃_m, the dependent modality's logits masked (training only)."
+        "target='logits': o = W* Σ_m ℓ̃_m, the dependent modalities' logits masked (training only)."
         model = unwrap(learn.model)
         mod = model.fuse(feats).modality_logits
-        if learn.training and self.dep is not None:
-            self.raw = mod
-            self.mask = random_mask(mod[self.dep].shape[1], self.p, mod[self.dep].device).to(mod[self.dep].dtype)
-            mod = {**mod, self.dep: mod[self.dep] * self.mask}
+        if learn.training and self.deps:
+            self.raw, mod = mod, dict(mod)
+            for m in self.deps:
+                self.mask[m] = random_mask(mod[m].shape[1], self.p, mod[m].device).to(mod[m].dtype)
+                mod[m] = mod[m] * self.mask[m]
         return ModelOutput(model.amco_star(torch.stack(list(mod.values())).sum(0)), mod, feats)
+
+    def unmasked_logits(self, learn, grad:bool) -> dict:
+        "This batch's per-modality logits without the mask (the masked ones where nothing was masked)."
+        if self.raw is None: return learn.out.modality_logits
+        if self.target == 'logits': return self.raw
+        with torch.set_grad_enabled(grad): return unwrap(learn.model).fuse(self.raw).modality_logits
 
     def after_loss(self, learn):
         if not (learn.training and self.in_window(learn.epoch)): return
         mod = learn.out.modality_logits
-        if self.unimodal == 'unmasked' and self.raw is not None:
-            mod = self.raw if self.target == 'logits' else unwrap(learn.model).fuse(self.raw).modality_logits
-        losses = {m: learn.loss_func(l, learn.y) for m, l in mod.items()}
+        raw = self.unmasked_logits(learn, self.unimodal == 'unmasked') if 'unmasked' in (self.unimodal, self.share_from) else None
+        losses = {m: learn.loss_func(l, learn.y) for m, l in (raw if self.unimodal == 'unmasked' else mod).items()}
         learn.add_aux_loss(sum(losses.values()))
         with torch.no_grad():                      # sums over the batch: each share, each unimodal loss (for the record), the count
-            sh, n = dependence_shares(learn.out.modality_logits), len(learn.y)
+            sh, n = dependence_shares(raw if self.share_from == 'unmasked' else mod), len(learn.y)
             self.means.add(torch.stack([*sh.values(), *[l.detach().float() * n for l in losses.values()]]), n)
 
     def after_step(self, learn):
@@ -131,12 +150,13 @@ class AMCo(Callback):
         if mean is None: return
         M = len(learn.modalities)
         shares = dict(zip(learn.modalities, mean[:M].unbind()))
-        self.flagged = flag_dependent(shares, self.sig, self.flagged)
+        self.flagged = flag_dependent(shares, self.sig, self.flagged, self.flags)
         for m, s, l in zip(learn.modalities, mean[:M].unbind(), mean[M:].unbind()):
             learn.record(f'amco_share_{m}', s); learn.record(f'amco_loss_{m}', l)
 
+
 # %% ../../nbs/16l_amco.ipynb #amc19
-@METHODS.register('amco', doc="AMCo (ICASSP 2023): mask a growing share of the dependent modality's features (softmax share ≥ σ) and add unimodal losses; BalanceBenchmark's re-implementation.",
+@METHODS.register('amco', doc="AMCo (ICASSP 2023): mask a growing share of the dependent modality's features (softmax share of the unmasked logits > σ) and add unimodal losses; BalanceBenchmark's re-implementation.",
                   options=dict(
     target=Opt(choices=AMCO_TARGETS, help="what is masked: features (default; BalanceBenchmark's feature version, spec §4.3) or logits (its current version, with a new fused layer C -> C, §4.2)"),
     unimodal=Opt(choices=AMCO_UNIMODAL, help='unimodal losses on the masked inputs (BalanceBenchmark, default) or on the unmasked ones (a reading of the abstract, inferred; spec §4.2)'),
@@ -144,8 +164,10 @@ class AMCo(Callback):
     eps=Opt(gt=0, what='the level at which the mask ratio reaches 1', help='ε of the mask ratio sin(π/2·min(ε, l)/ε) (spec §4.2: 0.3)'),
     rate=Opt(ge=0, help="l grows by epoch × rate per batch and restarts every epoch (spec §4.2: BalanceBenchmark's epoch/10)"),
     start_epoch=Opt(ge=0, help='first epoch of the window (inclusive; BalanceBenchmark: 0)'),
-    end_epoch=Opt(ge=-1, note='-1: to the end', help='last epoch of the window (inclusive; -1: to the end; BalanceBenchmark: 80)')))
+    end_epoch=Opt(ge=-1, note='-1: to the end', help='last epoch of the window (inclusive; -1: to the end; BalanceBenchmark: 80)'),
+    flags=Opt(choices=AMCO_FLAGS, help="step (default; BalanceBenchmark's current AMCo_trainer.py: after every step each modality is flagged iff its share > σ, and every flagged one is masked) or sticky (its first version: a flag stays for the epoch, the first flagged in the dataset's order is masked)"),
+    share_from=Opt(choices=AMCO_SHARE_FROM, help="the dependence shares from the unmasked logits (default: the model's dependence on each modality, the paper's intent) or from the masked ones (BalanceBenchmark: masking the dependent modality makes the other look dependent)")))
 def amco(target:str='features', unimodal:str='masked', sigma:float=0.0, eps:float=0.3, rate:float=0.1,
-         start_epoch:int=0, end_epoch:int=80) -> list:
-    "AMCo of ICASSP 2023, as BalanceBenchmark re-implements it."
-    return [AMCo(target, unimodal, sigma, eps, rate, start_epoch, end_epoch)]
+         start_epoch:int=0, end_epoch:int=80, flags:str='step', share_from:str='unmasked') -> list:
+    "AMCo of ICASSP 2023, as BalanceBenchmark re-implements it (its current flag rule), the shares from the unmasked logits."
+    return [AMCo(target, unimodal, sigma, eps, rate, start_epoch, end_epoch, flags, share_from)]
