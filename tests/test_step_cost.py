@@ -18,6 +18,8 @@ PER_STEP = [m for m in SHIPPED if m not in STAGED and m != 'joint']
 def test_measured_on_an_idle_machine_with_every_method():
     "The measurement names its machine, started idle, and has a row for every shipped method on both models, and joint's passes."
     assert RES['load_before'] <= RES['cpus'] + 0.5 and RES['environment']['cpu_model']
+    for r in RES.get('remeasured', []):                 # rows re-measured later (--merge): idle then too, on the same machine
+        assert r['load_before'] <= RES['cpus'] + 0.5 and r['environment']['cpu_model'] == RES['environment']['cpu_model']
     for model in ('resnet18', 'avdigits'):
         assert {r['method'] for r in RES['models'][model]} >= set(SHIPPED) - {'unimodal'}, model
         p = RES['passes'][model]

@@ -37,6 +37,8 @@ def main(argv=None):
     p.add_argument('--models', default='resnet18,avdigits', help='comma-separated: resnet18, avdigits')
     p.add_argument('--methods', default='', help='comma-separated method specs (default: every registered method but unimodal)')
     p.add_argument('--out', default='nbs/results/step_cost/step_cost.json')
+    p.add_argument('--merge', action='store_true', help="replace only the rows of --methods (other than joint, the reference of every ratio) in the existing --out file, "
+                   "noting which rows were re-measured and the machine's load then (for a method whose step changed)")
     p.add_argument('--passes-only', action='store_true', help="only time joint's forward, backward and rest (`timing.pass_times`) and add them to the existing --out file")
     a = p.parse_args(argv)
     _import_plugins()
@@ -46,6 +48,16 @@ def main(argv=None):
         res['passes'] = {m: measure_passes(m, a.rounds) for m in a.models.split(',')}
         write_json_atomic(Path(a.out), res); print('added passes to', a.out); return
     methods = a.methods.split(',') if a.methods else ['joint'] + [m for m in METHODS.names() if m not in ('joint', 'unimodal') and not m.startswith('test_')]
+    if a.merge:
+        if not Path(a.out).exists(): sys.exit(f"--merge: {a.out} does not exist (run without it first)")
+        old, before = json.loads(Path(a.out).read_text()), load_average()
+        for model in a.models.split(','):
+            make, batch, n, rounds, warmup = setting(model, a.rounds)
+            new = {r['method']: r for r in B.step_times(make, batch, methods, rounds=rounds, warmup=warmup, n_classes=n)}
+            old['models'][model] = [new.get(r['method'], r) if r['method'] != 'joint' else r for r in old['models'][model]]
+        old.setdefault('remeasured', []).append(dict(methods=[m for m in methods if m != 'joint'], models=a.models.split(','),
+                                                     load_before=before, load_after=load_average(), environment=environment()))
+        write_json_atomic(Path(a.out), old); print('merged into', a.out); return
     res = dict(methods=methods, environment=environment(), load_before=load_average(), cpus=usable_cpus(), models={})
     for model in a.models.split(','):
         make, batch, n, rounds, warmup = setting(model, a.rounds)
