@@ -11,7 +11,7 @@ from .metrics import task_metrics, modality_scores, imbalance_ratio
 from .learner import Callback, CancelFitException
 
 # %% auto #0
-__all__ = ['Recorder', 'ImbalanceStats', 'ProbeCurve', 'ProgressBar', 'Stop']
+__all__ = ['Recorder', 'stage_record', 'ImbalanceStats', 'ProbeCurve', 'ProgressBar', 'Stop']
 
 # %% ../nbs/03a_callbacks.ipynb #0005
 class Recorder(Callback):
@@ -26,6 +26,9 @@ class Recorder(Callback):
             self.losses.append(learn.loss.item())
             self.data_t += learn.t_data; self.comp_t += learn.t_batch - learn.t_data
             learn.step_times.append((learn.t_data, learn.t_batch - learn.t_data))
+            log = learn.stage_log                           # which stage trained this batch (run-length: epoch, name, batches)
+            if log and log[-1][:2] == [learn.epoch, learn.stage.name]: log[-1][2] += 1
+            else: log.append([learn.epoch, learn.stage.name, 1])
         else:
             n = len(learn.y); self.val['loss'].append(learn.loss.item() * n); self.val['n'].append(n)
             self.val['logits'].append(learn.out.logits.detach().cpu()); self.val['labels'].append(learn.y.cpu())
@@ -42,6 +45,24 @@ class Recorder(Callback):
         row.update(lr=next((g['lr'] for g in groups if g.get('name') == 'fusion'), groups[0]['lr']),
                    epoch_seconds=time.perf_counter() - self.t0, data_seconds=self.data_t, compute_seconds=self.comp_t)
         learn.history.append(row)
+
+# %% ../nbs/03a_callbacks.ipynb #4f978df5
+def _ranges(xs:list) -> str:
+    "Sorted integers as compact ranges: [0, 1, 2, 5] -> '0-2,5'."
+    out = []
+    for x in xs:
+        if out and x == out[-1][1] + 1: out[-1][1] = x
+        else: out.append([x, x])
+    return ','.join(f'{a}-{b}' if b > a else f'{a}' for a, b in out)
+
+def stage_record(stage_log:list) -> list[dict]:
+    "Each stage of a run's `stage_log` once, in order of first use: its name, the epochs it trained in ('0-4,9') and its training batches."
+    rec = {}
+    for epoch, name, n in stage_log:
+        r = rec.setdefault(name, dict(name=name, epochs=[], batches=0))
+        if epoch not in r['epochs']: r['epochs'].append(epoch)
+        r['batches'] += n
+    return [dict(r, epochs=_ranges(sorted(r['epochs']))) for r in rec.values()]
 
 # %% ../nbs/03a_callbacks.ipynb #0007
 class ImbalanceStats(Callback):

@@ -82,7 +82,7 @@ def run_state(learn) -> dict:
                 best_epoch=getattr(learn, 'best_epoch', None), rng=_rng_state(learn.generator),
                 aux_opts={**learn._pending_opt_states, **{k: o.state_dict() for k, o in learn.aux_opts.items()}},
                 data_rng=[g.get_state() for g in _data_generators(learn.data)],
-                lr_scales=dict(learn.lr_scales), train_index=learn.train_index, sched_total=learn.sched_total,
+                lr_scales=dict(learn.lr_scales), train_index=learn.train_index, sched_total=learn.sched_total, stage_log=[list(x) for x in learn.stage_log],
                 cbs=dict(zip(_cb_keys(learn.cbs), [_cb_state(cb) for cb in learn.cbs])))
 
 def _read(path):
@@ -115,6 +115,7 @@ def restore_run(learn, path, epochs:int=None):
     for k, o in learn.aux_opts.items():
         if k in learn._pending_opt_states: o.load_state_dict(learn._pending_opt_states.pop(k))
     learn.history, learn.step_count, learn.start_epoch = st['history'], st['step_count'], st['epoch'] + 1
+    learn.stage_log = [list(x) for x in st.get('stage_log', [])]
     learn.best_epoch = st['best_epoch']
     saved, keys = st['cbs'], _cb_keys(learn.cbs)
     stateful = {k for k, v in saved.items() if v}

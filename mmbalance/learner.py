@@ -106,6 +106,7 @@ class Learner(OptimMixin, DistributedMixin):
         if schedule.kind == 'plateau': cbs = [PlateauSchedule(schedule.gamma, schedule.patience), *cbs]
         self.add_cbs(cbs)
         self.history, self.epoch, self.start_epoch, self.epochs, self.step_count = [], 0, 0, 0, 0
+        self.stage_log = []                              # [epoch, stage name, training steps] runs, in order (`stage_record`)
         self.opt = self.sched = None
         self.aux_opts, self._pending_opt_states, self.aux_losses = {}, {}, []
         self.lr_scales, self.train_index = {}, None      # per parameter group learning-rate factors; this epoch's training samples

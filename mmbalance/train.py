@@ -11,6 +11,7 @@ from .core import *
 from .data.core import load_dataset, MMData
 from .models import build_model
 from .learner import Learner, Callback, cb_attr
+from .callbacks import stage_record
 from .optim import ScheduleSpec
 from .loggers import LOGGERS
 from .checkpoint import Checkpoint
@@ -202,7 +203,8 @@ def evaluate_run(learn, config:dict, probes:bool=True, device='cpu', make_model=
              data_seconds_per_step=dsum / len(steps), compute_seconds_per_step=csum / len(steps),
              data_share=dsum / max(dsum + csum, 1e-12), n_params=sum(p.numel() for p in model.parameters()),
              dataset_sizes=data.sizes(), config=config, torch=torch.__version__, device=str(device),
-             threads=torch.get_num_threads())   # float results on CPU can depend on the thread count
+             threads=torch.get_num_threads(),   # float results on CPU can depend on the thread count
+             stages=stage_record(getattr(learn, 'stage_log', [])))   # what trained when (`03a_callbacks`)
     if data.task == 'classification':
         ma = modality_accuracies(model, data, 'test', device=device)
         own = {m: (l.argmax(1) == test['labels']).float().mean().item() for m, l in test['modality_logits'].items()}
