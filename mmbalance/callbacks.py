@@ -26,9 +26,10 @@ class Recorder(Callback):
             self.losses.append(learn.loss.item())
             self.data_t += learn.t_data; self.comp_t += learn.t_batch - learn.t_data
             learn.step_times.append((learn.t_data, learn.t_batch - learn.t_data))
-            log = learn.stage_log                           # which stage trained this batch (run-length: epoch, name, batches)
-            if log and log[-1][:2] == [learn.epoch, learn.stage.name]: log[-1][2] += 1
-            else: log.append([learn.epoch, learn.stage.name, 1])
+            log, key = learn.stage_log, [learn.epoch, learn.stage.name]   # which stage trained this batch: one entry per (epoch, stage)
+            hit = next((e for e in reversed(log) if e[0] != learn.epoch or e[:2] == key), None)
+            if hit is not None and hit[:2] == key: hit[2] += 1
+            else: log.append([*key, 1])
         else:
             n = len(learn.y); self.val['loss'].append(learn.loss.item() * n); self.val['n'].append(n)
             self.val['logits'].append(learn.out.logits.detach().cpu()); self.val['labels'].append(learn.y.cpu())

@@ -28,6 +28,7 @@ class Callback:
     "Base class: define methods named after `EVENTS`; `order` sets who runs first. The other members are the declared protocol."
     order = 0
     extra_epochs = 0                                   # epochs this callback adds after the given ones (DI-MML's stage 2)
+    batch_passes = 1                                   # training steps the loop makes on each batch (MLA's one step per modality)
     diagnostic_seconds = 0.                            # time spent on diagnostics (probes), not counted as training time
     def setup(self, learn): pass                      # called once when added to a learner (build modules here)
     def trainable_modules(self) -> list: return []     # modules whose parameters join the learner's optimiser
@@ -39,7 +40,7 @@ class Callback:
     @property
     def name(self): return type(self).__name__
 
-PROTOCOL = ('order', 'extra_epochs', 'diagnostic_seconds', 'setup', 'trainable_modules', 'prepare_data', 'wrap_model', 'summary',
+PROTOCOL = ('order', 'extra_epochs', 'batch_passes', 'diagnostic_seconds', 'setup', 'trainable_modules', 'prepare_data', 'wrap_model', 'summary',
             'state_dict', 'load_state_dict', 'name')
 
 def check_callback(cb) -> None:
@@ -106,7 +107,8 @@ class Learner(OptimMixin, DistributedMixin):
         if schedule.kind == 'plateau': cbs = [PlateauSchedule(schedule.gamma, schedule.patience), *cbs]
         self.add_cbs(cbs)
         self.history, self.epoch, self.start_epoch, self.epochs, self.step_count = [], 0, 0, 0, 0
-        self.stage_log = []                              # [epoch, stage name, training steps] runs, in order (`stage_record`)
+        self.pass_idx = 0                                # which pass over the current batch (`batch_passes`)
+        self.stage_log = []                              # [epoch, stage name, training batches], one per stage an epoch used (`stage_record`)
         self.opt = self.sched = None
         self.aux_opts, self._pending_opt_states, self.aux_losses = {}, {}, []
         self.lr_scales, self.train_index = {}, None      # per parameter group learning-rate factors; this epoch's training samples
@@ -258,12 +260,23 @@ def one_epoch(self, training:bool):
             except StopIteration: break
             self.batch = batch_to(self._local(batch, training), self.device)
             self.t_data = time.perf_counter() - t0
-            try: self.one_batch()
-            except CancelBatchException: self.callback('after_cancel_batch'); self.iter += 1; continue
-            self.t_batch = time.perf_counter() - t0
-            self.callback('after_batch')
+            for self.pass_idx in range(self.batch_passes() if training else 1):   # each pass a full step on the same batch
+                try: self.one_batch()
+                except CancelBatchException: self.callback('after_cancel_batch'); break
+                self.t_batch = time.perf_counter() - t0
+                self.callback('after_batch')
+                t0, self.t_data = time.perf_counter(), 0.
             self.iter += 1
     self.callback('after_train' if training else 'after_validate')
+
+@patch_to(Learner)
+def batch_passes(self) -> int:
+    "Training steps per batch: the largest `batch_passes` a callback declares (1: one step per batch)."
+    p = max([cb_attr(cb, 'batch_passes') for cb in self.cbs] + [1])
+    if not isinstance(p, int) or p < 1: raise MMBalanceError(f"batch_passes must be a positive integer, got {p!r}")
+    if p > 1 and self.accumulate > 1:
+        raise MMBalanceError(f"--accumulate {self.accumulate} cannot be combined with a method that makes {p} steps per batch (batch_passes)")
+    return p
 
 @patch_to(Learner)
 def _loader(self, training:bool):

@@ -37,7 +37,8 @@ def param_groups(self) -> dict:
 @patch_to(OptimMixin)
 def create_opt(self):
     self.opt = self.build_opt([dict(params=ps, name=k) for k, ps in self.param_groups().items()])
-    self.sched_total = max(1, self.epochs * math.ceil(len(self.data.loader('train', self.bs, index=self.train_index)) / self.accumulate))
+    passes = self.batch_passes() if hasattr(self, 'batch_passes') else 1        # steps per batch (MLA: one per modality)
+    self.sched_total = max(1, self.epochs * math.ceil(len(self.data.loader('train', self.bs, index=self.train_index)) / self.accumulate) * passes)
     self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, [self._group_lambda(g['name']) for g in self.opt.param_groups])
 
 @patch_to(OptimMixin)
@@ -71,7 +72,8 @@ def _apply_schedule(self):
 def _plan_schedule(self, n_batches:int):
     "At each training epoch: steps so far plus this epoch's steps times the epochs left, so the schedule counts real steps when a method changes the training data."
     if self.sched is None: return
-    total = max(1, self.step_count + (self.epochs - self.epoch) * math.ceil(n_batches / self.accumulate))
+    passes = self.batch_passes() if hasattr(self, 'batch_passes') else 1
+    total = max(1, self.step_count + (self.epochs - self.epoch) * math.ceil(n_batches / self.accumulate) * passes)
     if total != self.sched_total or self.schedule.kind in ('step', 'multistep'): self.sched_total = total; self._apply_schedule()
 
 
