@@ -108,7 +108,6 @@ class BatchMeans:
         if s is None: return None
         s = reduce_stat(s)                      # one all-reduce: the global batch's sums and count
         return s[:-1] / s[-1]
-    def clear(self): self.sums = None
 
 # %% ../nbs/00_core.ipynb #0028
 def atomic_write(path, # destination file

@@ -28,13 +28,14 @@ def _step_learners(make_model, batch:dict, methods, n_classes:int=None, optimize
         cbs = METHODS.create(name, **kw)
         l = Learner(make_model(), data, cbs, lr=lr, optimizer=optimizer, batch_size=len(batch[LABEL]), progress=False)
         l.epochs, l.epoch, l.iter, l.training = 10 + sum(getattr(cb, 'extra_epochs', 0) for cb in cbs), 0, 0, True  # epoch 0 of a longer run
-        def start(l=l):
-            l.create_opt(); l.model.train(); l.dl = [batch]
-            l.callback('before_fit'); l.callback('before_epoch')
-            l.dl = [dict(l.data.splits['train'])]   # the batch as the method's data has it (CML adds a column at setup)
-            l.callback('before_train')
-        l.start_training = start
         yield label, l, cbs
+
+def _start_training(l):
+    "Bring learner `l` of `_step_learners` to its first training batch: optimiser, before_fit, before_epoch, before_train."
+    l.create_opt(); l.model.train(); l.dl = [l.data.splits['train']]
+    l.callback('before_fit'); l.callback('before_epoch')
+    l.dl = [dict(l.data.splits['train'])]   # the batch as the method's data has it (CML adds a column at setup)
+    l.callback('before_train')
 
 
 # %% ../nbs/20a_timing.ipynb #0005
@@ -59,7 +60,7 @@ def step_times(make_model,            # () -> a fresh MultimodalNet (called once
         return callback
     for label, l, cbs in _step_learners(make_model, batch, methods, n_classes, optimizer, lr):
         cb_time[label] = 0.; l.callback = timed_callback(l, label, set(cbs))
-        l.start_training(); learners[label], batches[label] = l, l.dl[0]
+        _start_training(l); learners[label], batches[label] = l, l.dl[0]
     times, own = {k: [] for k in learners}, {k: [] for k in learners}
     def one(k):
         l = learners[k]; c0 = cb_time[k]
@@ -118,7 +119,7 @@ def pass_times(make_model, batch:dict, rounds:int=10, warmup:int=2, n_classes:in
     "Median forward (features, logits, loss), backward and remaining time of joint training's step on `batch`, timed on the loop."
     import statistics
     (_, l, _), = _step_learners(make_model, batch, ['joint'], n_classes, optimizer, lr)
-    l.start_training(); t = {}
+    _start_training(l); t = {}
     def timed(f, key):
         def g(*a, **k):
             t0 = time.perf_counter(); r = f(*a, **k); t[key] = time.perf_counter() - t0; return r

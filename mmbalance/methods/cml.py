@@ -123,13 +123,13 @@ class CML(Callback):
 
 # %% ../../nbs/16d_cml.ipynb #0019
 @METHODS.register('cml', doc='CML (ICML 2023): a hinge on confidence increases when modalities are removed, along a chain of reduced inputs.',
-                  options=dict(lam=Opt(ge=0, note='0: no penalty', help="λ: weight of the calibration penalty (spec §4.3: the code's --beta defaults to 0 and the paper's value was not recovered; BalanceBenchmark 0.1)"),
+                  options=dict(lam=Opt(ge=0, note='0: no penalty', help="λ: weight of the calibration penalty (spec §4.3: the code's `beta` argument defaults to 0 and the paper's value was not recovered; BalanceBenchmark 0.1)"),
                                chain=Opt(choices=CHAINS, help='per_sample: each sample drops its modalities in one random order, drawn once (the code, spec §4.1); per_epoch: one order per epoch for all samples (BalanceBenchmark, spec §4.4)'),
                                sign=Opt(choices=SIGNS, help="cpm: no penalty when the reduced input is right and the fuller one wrong (the CPM code's trick 1, default); miwae: the MIWAE code's tricks 1 and 2; none (spec §4.1)"),
                                hinge=Opt(choices=HINGES, help='per_sample: ReLU per sample (the code); batch_sum: ReLU of the batch sum (BalanceBenchmark, spec §4.4 point 2)'),
                                reduction=Opt(choices=REDUCTIONS, help='sum over the batch (the code, spec §4.1) or mean'),
                                chain_ce=Opt(choices=CHAIN_CE, help="the task loss over the chain's inputs: mean (the code's cls_loss/input_num in cpm/CPM_Nets.py and miwae/train.py; spec §4.1-4.2), sum (spec §4.2), or none (the full input's only)"),
-                               margin=Opt(ge=0, help="ε: the hinge acts on the increase minus ε (spec §4.1: 0 in the CPM code; the MIWAE code's --epsilon)"),
+                               margin=Opt(ge=0, help="ε: the hinge acts on the increase minus ε (spec §4.1: 0 in the CPM code; the MIWAE code's `epsilon` argument)"),
                                start_epoch=Opt(ge=0, help='first epoch of the window (inclusive, 0-based; BalanceBenchmark has a window, spec §4.3)'),
                                end_epoch=Opt(ge=-1, help='last epoch of the window (inclusive; -1: to the end; BalanceBenchmark ends it at 80, spec §4.3)')))
 def cml(lam:float=0.1, chain:str='per_sample', sign:str='cpm', hinge:str='per_sample', reduction:str='sum', chain_ce:str='mean',

@@ -51,7 +51,7 @@ def cosine_head(fusion:nn.Module, scale:float=10.0, eval_head:str='cosine') -> n
     if isinstance(fusion, CosineHead): return fusion
     if isinstance(fusion, ConcatFusion): cls, n_out = CosineConcatFusion, fusion.fc.out_features
     elif isinstance(fusion, SumFusion): cls, n_out = CosineSumFusion, next(iter(fusion.fc.values())).out_features
-    else: raise MMBalanceError(f"MMCosine needs a fusion head that splits into one linear map per modality (--fusion concat or sum), "
+    else: raise MMBalanceError(f"MMCosine needs a fusion head that splits into one linear map per modality (fusion concat or sum), "
                                f"not {type(fusion).__name__} (spec §3.2)")
     head = cls(fusion.dims, n_out).to(next(fusion.parameters()).device)
     head.load_state_dict(fusion.state_dict())

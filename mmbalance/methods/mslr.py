@@ -84,7 +84,7 @@ class MSLR(Callback):
                   options=dict(strategy=Opt(choices=STRATEGIES, help="keep: constant rates; dynamic (default): every `history` epochs the rate times acc/mean of the last `history` "
                                                                   "validation accuracies including the current (the MSLRTrainer re-implementation); dynamic_mlb: each epoch the initial rate "
                                                                   "times acc/mean of the `history` accuracies before it (kkontras/MLB); spec umt_mslr_gblend_mmpareto_inforeg.md §3.1"),
-                               modality_lrs=Opt(check=parse_modality_lrs, help="initial rate of each named modality, e.g. audio=0.001,visual=0.01 (the others: the run's --lr); "
+                               modality_lrs=Opt(check=parse_modality_lrs, help="initial rate of each named modality, e.g. audio=0.001,visual=0.01 (the others: the run's learning rate); "
                                                                             "the paper starts from each modality's best unimodal rate (§3.1); MSLRTrainer: audio 1e-3, visual 1e-2, text 2e-5"),
                                history=Opt(ge=1, help='k: how many validation accuracies the dynamic strategies average (5 in both re-implementations; §3.1)')))
 def mslr(strategy:str='dynamic', modality_lrs:str='', history:int=5) -> list:
