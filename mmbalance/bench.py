@@ -56,7 +56,10 @@ def _check_grid(methods, seeds, jobs, probe_every, modalities):
     labels = [p[0] for p in plan]
     if dup := sorted({l for l in labels if labels.count(l) > 1}): raise MMBalanceError(f"--methods: {dup} given more than once")
     for label, name, kw in plan:
-        try: METHODS.create(name, **kw)
+        ep = kw.get('epochs')
+        if ep is not None and not (isinstance(ep, int) and not isinstance(ep, bool) and ep > 0):
+            raise MMBalanceError(f"--methods {label}: `epochs` must be a positive integer (this method's own number of epochs), got {ep!r}")
+        try: METHODS.create(name, **{k: v for k, v in kw.items() if k != 'epochs'})
         except MMBalanceError as e: raise MMBalanceError(f"--methods {label}: {e}") from None
     return seeds, plan
 
@@ -132,12 +135,13 @@ def bench(dataset='synthetic',       # a registered dataset, or a list of them
                                               environment=grid_env))
     done, todo = {}, []
     for label, name, kw in plan:
+        kw = dict(kw); ep = kw.pop('epochs', None) or cfg['epochs']   # `name:epochs=N`: this entry's own epochs (e.g. joint at a staged method's total)
         for seed in seeds:
             d = out / 'runs' / label.replace('/', '_') / f'seed{seed}'
-            s = _reusable(d, dataset, name, kw, seed, cfg['epochs'], dataset_options) if reuse else None
+            s = _reusable(d, dataset, name, kw, seed, ep, dataset_options) if reuse else None
             if s is not None: done[(label, seed)] = s; continue
             resume = reuse and (d / 'last.pt').exists() and (d / 'config.json').exists() and not (d / 'summary.json').exists()
-            todo.append(dict(key=(label, seed), dataset=dataset, method=name, method_options=kw, seed=seed, epochs=cfg['epochs'], out=d,
+            todo.append(dict(key=(label, seed), dataset=dataset, method=name, method_options=kw, seed=seed, epochs=ep, out=d,
                              dataset_options=dataset_options, resume=resume, probe_every=probe_every, train_kwargs=train_kwargs,
                              progress=progress and jobs == 1))
     failures = _run_grid(todo, done, jobs, progress, len(plan) * len(seeds), dataset)

@@ -105,7 +105,6 @@ class Learner(OptimMixin, DistributedMixin):
             from mmbalance.callbacks import Recorder, ImbalanceStats, ProgressBar
             cbs = [Recorder(), ImbalanceStats(), ProgressBar(), *cbs]
         if schedule.kind == 'plateau': cbs = [PlateauSchedule(schedule.gamma, schedule.patience), *cbs]
-        self.add_cbs(cbs)
         self.history, self.epoch, self.start_epoch, self.epochs, self.step_count = [], 0, 0, 0, 0
         self.pass_idx = 0                                # which pass over the current batch (`batch_passes`)
         self.stage_log = []                              # [epoch, stage name, training batches], one per stage an epoch used (`stage_record`)
@@ -113,6 +112,7 @@ class Learner(OptimMixin, DistributedMixin):
         self.aux_opts, self._pending_opt_states, self.aux_losses = {}, {}, []
         self.lr_scales, self.train_index = {}, None      # per parameter group learning-rate factors; this epoch's training samples
         self.plateau_factor = 1.0                        # the plateau schedule's decay so far
+        self.add_cbs(cbs)                                # last: a callback's `setup` may set any of the above (e.g. `train_index`)
 
     def add_cbs(self, cbs):
         "Add callbacks (sorted by `order`), calling each one's `setup`."

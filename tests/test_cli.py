@@ -40,7 +40,10 @@ def test_train_synthetic_contract_and_determinism(tmp_path):
 
 DETERMINISTIC = [('joint',), ('unimodal', '--modality', 'a'), ('dropout',), ('ogm_ge',), ('ogm',), ('opm',), ('cggm',), ('dimml',), ('lfm',),
                  ('lfm', '--schedule', 'learned'), ('mie', '--stage-epochs', '1'), ('agm',), ('pmr',), ('mmcosine',), ('cml',), ('mbsd',),
-                 ('mslr',), ('mmpareto',), ('inforeg',), ('arl', '--start', '0'), ('dgl',), ('mlb',), ('amco',)]
+                 ('mslr',), ('mmpareto',), ('inforeg',), ('arl', '--start', '0'), ('dgl',), ('mlb',), ('amco',),
+                 ('umt', '--teacher-epochs', '1'), ('ume',), ('gblending',), ('gblending', '--mode', 'online', '--super-epoch', '1'), ('mla',),
+                 ('reconboost',), ('greedy', '--start-epoch', '1'), ('relearning', '--reinit-start', '0', '--reinit-times', '1'),
+                 ('smv', '--warmup', '1'), ('aug', '--check-every', '1')]
 
 @pytest.mark.parametrize('spec', DETERMINISTIC, ids=lambda s: '-'.join(s).replace('--', ''))
 def test_every_method_trains_under_deterministic(spec, tmp_path):

@@ -9,7 +9,10 @@ from test_cli import run, summary, run_killed
 SPECS = ['joint', 'dropout', 'ogm_ge', 'ogm', 'opm', 'cggm', 'dimml:duc_start=0:stage2_epochs=1', 'lfm', 'lfm:schedule=learned',
          'mie:stage_epochs=1',
          'agm', 'pmr', 'mmcosine', 'cml', 'mbsd', 'mslr', 'mslr:strategy=dynamic_mlb:history=1', 'mmpareto', 'inforeg',
-         'arl:start=0', 'dgl', 'mlb', 'amco']
+         'arl:start=0', 'dgl', 'mlb', 'amco',
+         'umt:teacher_epochs=1', 'ume', 'gblending:mode=online:super_epoch=1', 'mla', 'mla:alternate=batch:gm=code', 'reconboost',
+         'reconboost:rectify_epochs=0', 'greedy:start_epoch=0', 'greedy:start_epoch=0:mode=random', 'relearning:reinit_start=0:reinit_times=1',
+         'smv:warmup=1', 'smv:level=modality:warmup=1', 'aug:check_every=1']
 SCRIPT = '''
 import os, sys
 import torch.distributed as dist
@@ -40,6 +43,7 @@ def _label(spec):
     from mmbalance.bench import expand_methods
     return expand_methods([spec], ['a', 'b'])[0][0]
 
+@pytest.mark.xdist_group('ddp')                                    # (pytest -n: one worker runs the torchrun pair once)
 @pytest.mark.parametrize('spec', SPECS)
 def test_ddp_equals_one_process(spec, ddp_runs):
     lab = _label(spec)

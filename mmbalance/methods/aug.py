@@ -149,7 +149,7 @@ class AUG(Callback):
             head.n_heads[i] += 1
             self.added.append([learn.epoch, m])
 
-    def before_train(self, learn): self.means.clear()
+    def before_train(self, learn): self.means = BatchMeans()             # the epoch's sums start empty
 
     def fuse_train(self, learn, feats) -> ModelOutput:
         "Training: keep each classifier's logits for the loss."

@@ -64,7 +64,7 @@ def mla_fuse(logits:list,             # per-modality logits (B, C)
     "Σ_m λ_m z_m (fuse_on='logits') or log Σ_m λ_m softmax(z_m) ('probs'), λ from the entropies or fixed."
     if rule == 'entropy': w = entropy_weights(logits, scope)
     elif rule == 'fixed': w = torch.tensor([float(x) for x in weights], device=logits[0].device)[:, None].expand(-1, logits[0].shape[0])
-    else: raise OptionError(f"`fusion`: unknown {rule!r}; valid: {', '.join(MLA_FUSION)}")
+    else: raise OptionError(f"`test_fusion`: unknown {rule!r}; valid: {', '.join(MLA_FUSION)}")
     w = w.to(logits[0].device)[..., None]
     if fuse_on == 'logits': return (w * torch.stack([l.float() for l in logits])).sum(0).to(logits[0].dtype)
     if fuse_on == 'probs': return (w * torch.stack([F.softmax(l.float(), -1) for l in logits])).sum(0).clamp_min(1e-12).log()
@@ -116,13 +116,13 @@ class RepeatBatches:
 class MLA(Callback):
     "MLA: one modality per optimiser step through a shared head with a projected gradient; entropy-weighted fusion at test time."
     order = -5
-    def __init__(self, alternate:str='iteration', gm:str='owm', fusion:str='entropy', weights:str='', fuse_on:str='logits',
+    def __init__(self, alternate:str='iteration', gm:str='owm', test_fusion:str='entropy', weights:str='', fuse_on:str='logits',
                  entropy_scope:str='sample', order:str=''):
-        for name, v, ok in (('alternate', alternate, MLA_ALTERNATE), ('gm', gm, MLA_GM), ('fusion', fusion, MLA_FUSION),
+        for name, v, ok in (('alternate', alternate, MLA_ALTERNATE), ('gm', gm, MLA_GM), ('test_fusion', test_fusion, MLA_FUSION),
                             ('fuse_on', fuse_on, MLA_FUSE_ON), ('entropy_scope', entropy_scope, MLA_SCOPE)):
             if v not in ok: raise OptionError(f"`{name}`: unknown {v!r}; valid: {', '.join(ok)}")
         parse_weights(weights)
-        self.alternate, self.gm, self.fusion, self.weights_spec = alternate, gm, fusion, weights
+        self.alternate, self.gm, self.fusion, self.weights_spec = alternate, gm, test_fusion, weights
         self.fuse_on, self.scope, self.order_spec = fuse_on, entropy_scope, order
         self.P, self.means, self.mod = None, BatchMeans(), None
 
@@ -130,7 +130,7 @@ class MLA(Callback):
         model, mods = unwrap(learn.model), learn.modalities
         if len(mods) < 2: raise MMBalanceError(f"MLA alternates between modalities and needs at least two, the model has {mods}")
         if learn.task != 'classification' and self.fusion == 'entropy':
-            raise OptionError("MLA's entropy fusion weighs class probabilities and needs a classification task; for regression use `fusion=fixed`")
+            raise OptionError("MLA's entropy fusion weighs class probabilities and needs a classification task; for regression use `test_fusion=fixed`")
         self.mod_order = [m.strip() for m in self.order_spec.split(',')] if self.order_spec else list(mods)
         if bad := [m for m in self.mod_order if m not in mods]: raise OptionError(f"`order`: {bad} not in the dataset's modalities {mods}")
         if missing := [m for m in mods if m not in self.mod_order]: raise OptionError(f"`order` leaves out {missing}; every modality must be trained")
@@ -218,11 +218,11 @@ def _check_weights(spec): parse_weights(spec)
                   options=dict(
     alternate=Opt(choices=MLA_ALTERNATE, help="iteration: step t trains modality order[t mod M] (the paper's figure); batch: M steps per batch, one per modality (the code)"),
     gm=Opt(choices=MLA_GM, help="head gradient modification: owm (P - qqᵀ/(α + rq), the OWM form), code (the code's element-wise division), off (what the released code runs: its name test never matches)"),
-    fusion=Opt(choices=MLA_FUSION, help="test-time rule: entropy (λ = softmax(-entropy), the paper; the code's --dynamic) or fixed weights (the code's default)"),
-    weights=Opt(check=_check_weights, help="fusion=fixed: modality=weight list (the code: audio=0.55,visual=0.45; 3 modalities 0.35/0.25/0.40); '' equal weights"),
+    test_fusion=Opt(choices=MLA_FUSION, help="test-time rule: entropy (λ = softmax(-entropy), the paper; the code's --dynamic) or fixed weights (the code's default)"),
+    weights=Opt(check=_check_weights, help="test_fusion=fixed: modality=weight list (the code: audio=0.55,visual=0.45; 3 modalities 0.35/0.25/0.40); '' equal weights"),
     fuse_on=Opt(choices=MLA_FUSE_ON, help="combine logits (the code) or probabilities"),
     entropy_scope=Opt(choices=MLA_SCOPE, help="sample: a weight per sample (the paper's figure); batch: the code's one weight per test batch (softmax over the batch)"),
     order="modality order of the alternation (default: the dataset's; e.g. visual,audio)"))
-def mla(alternate:str='iteration', gm:str='owm', fusion:str='entropy', weights:str='', fuse_on:str='logits', entropy_scope:str='sample', order:str='') -> list:
+def mla(alternate:str='iteration', gm:str='owm', test_fusion:str='entropy', weights:str='', fuse_on:str='logits', entropy_scope:str='sample', order:str='') -> list:
     "MLA of CVPR 2024."
-    return [MLA(alternate, gm, fusion, weights, fuse_on, entropy_scope, order)]
+    return [MLA(alternate, gm, test_fusion, weights, fuse_on, entropy_scope, order)]
