@@ -149,7 +149,9 @@ def bench(dataset='synthetic',       # a registered dataset, or a list of them
     for label, _, _ in plan:
         ss = [done[(label, s)] for s in seeds if (label, s) in done]
         if ss: runs[label] = ss
-    if not runs: raise MMBalanceError(f"every run of the benchmark failed; the first error: {failures[0]['error']}")
+    if not runs:                                                  # nothing to rank, but the failures are results too
+        write_json_atomic(out / 'failures.json', failures)
+        raise MMBalanceError(f"every run of the benchmark failed (listed in {out / 'failures.json'}); the first error: {failures[0]['error']}")
     rows, md = write_leaderboard(out, runs, bench_title(dataset, seeds, cfg['epochs'])); rows.failures = failures
     if failures: write_json_atomic(out / 'failures.json', failures)
     elif (out / 'failures.json').exists(): (out / 'failures.json').unlink()

@@ -82,7 +82,7 @@ def run_state(learn) -> dict:
                 best_epoch=getattr(learn, 'best_epoch', None), rng=_rng_state(learn.generator),
                 aux_opts={**learn._pending_opt_states, **{k: o.state_dict() for k, o in learn.aux_opts.items()}},
                 data_rng=[g.get_state() for g in _data_generators(learn.data)],
-                lr_scales=dict(learn.lr_scales), train_index=learn.train_index, sched_total=learn.sched_total, stage_log=[list(x) for x in learn.stage_log],
+                lr_scales=dict(learn.lr_scales), train_index=learn.train_index, train_items=learn.train_items, sched_total=learn.sched_total, stage_log=[list(x) for x in learn.stage_log],
                 cbs=dict(zip(_cb_keys(learn.cbs), [_cb_state(cb) for cb in learn.cbs])))
 
 def _read(path):
@@ -107,7 +107,7 @@ def restore_run(learn, path, epochs:int=None):
         first = str(e).strip().split('\n')
         raise MMBalanceError(f"--resume: checkpoint {path} does not fit this model ({' '.join(first[:2])[:300]}); was it written for another dataset, encoder or fusion?") from None
     learn.epochs = epochs or st['epochs']
-    learn.lr_scales, learn.train_index = dict(st.get('lr_scales') or {}), st.get('train_index')
+    learn.lr_scales, learn.train_index, learn.train_items = dict(st.get('lr_scales') or {}), st.get('train_index'), st.get('train_items')
     learn.create_opt()
     learn.opt.load_state_dict(st['opt']); learn.sched.load_state_dict(st['sched'])
     learn.sched_total = st.get('sched_total', learn.sched_total)

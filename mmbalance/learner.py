@@ -111,6 +111,7 @@ class Learner(OptimMixin, DistributedMixin):
         self.opt = self.sched = None
         self.aux_opts, self._pending_opt_states, self.aux_losses = {}, {}, []
         self.lr_scales, self.train_index = {}, None      # per parameter group learning-rate factors; this epoch's training samples
+        self.train_items = None                          # per-sample tensors of `train_index` served with each batch (private '_' keys)
         self.plateau_factor = 1.0                        # the plateau schedule's decay so far
         self.add_cbs(cbs)                                # last: a callback's `setup` may set any of the above (e.g. `train_index`)
 
@@ -282,7 +283,7 @@ def batch_passes(self) -> int:
 def _loader(self, training:bool):
     "This epoch's batches: the training samples in `train_index` (all by default), shuffled; validation whole."
     if not training: return self.data.loader('valid', self.bs, shuffle=False)
-    dl = self.data.loader('train', self.bs, shuffle=True, generator=self.generator, index=self.train_index)
+    dl = self.data.loader('train', self.bs, shuffle=True, generator=self.generator, index=self.train_index, items=self.train_items)
     self._plan_schedule(len(dl))
     return dl
 

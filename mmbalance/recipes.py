@@ -37,7 +37,8 @@ class V:
     def spec_value(self): return self.value if self.spec is SAME else self.spec
 
 TARGET_KINDS = ('paper', 'paper (quoted in an issue)', 'paper (third-party transcription)', 'third-party reproduction',
-                'benchmark table (other settings)', "author's run (script comment)")
+                'benchmark table (other settings)', "author's run (script comment)",
+                "author's run (checkpoint file name)")
 
 @dataclass(frozen=True)
 class Target:
@@ -733,6 +734,224 @@ RECIPE_LIST += [
            method_options=_mlb(2.0, 2.0, 'UCF-101', _MLB_BETA_NOTE), unexpressed=dict(_MLB_UNEXP), target=_MLB_NR),
 ]
 
+
+# %% ../nbs/20b_recipes.ipynb #r18b
+_SPEC_D = 'mla_reconboost_greedy_relearn_smv.md'
+
+RECIPE_LIST += [
+    Recipe('mla-cremad-code', 'mla', 'cremad', 'official code',
+           'Cecile-hi/Multimodal-Learning-with-Alternating-Unimodal-Adaptation @ ab6c184 (main.py, utils/utils.py, models/basic_model.py, dataset/dataset.py, data/extract_fbank.py, README)', _SPEC_D,
+           "MLA on CREMA-D as the released code runs it: one optimiser step per modality on every batch through one shared head, no gradient "
+           "modification (its name test never matches), entropy-weighted logits per test batch (--dynamic); SGD 1e-3, StepLR(70), 100 epochs",
+           prepare=dict(audio_recipe=V('fbank_1024', '§1.3 (CREMA-D audio: Kaldi fbank, 128 mel bins, padded or cut to 1,024 frames)',
+                                       note="the spec gives neither the frame shift nor the normalisation; fbank_1024 shifts by 10 ms and normalises "
+                                            "with the constants of a KS script")),
+           data=dict(frames=V(3, '§1.3 (Data: 3 frames at ⌊n/3⌋·i)'), valid_from=_selected_on_test('§1.3 (selection by best test accuracy)')),
+           train=dict(encoder=V('resnet18', '§1.1 (d = 512 for ResNet-18; P₀ = I₅₁₂ hard-coded), §1.3 (weight_init: from scratch)'),
+                      fusion=V('concat', '§1.4 (setup replaces model.fusion by a shared Linear(d, C))', note='MLA trains and evaluates its own shared head; the fusion head is unused'),
+                      optimizer=V('sgd', '§1.3 (SGD over all parameters, momentum 0.9)'), lr=V(1e-3, '§1.3 (lr 1e-3)'), weight_decay=V(1e-4, '§1.3 (wd 1e-4)'),
+                      batch_size=V(64, '§1.3 (batch 64)'), epochs=V(100, '§1.3 (100 epochs)'),
+                      lr_schedule=V('step', '§1.3 (StepLR(70, 0.1), stepped per epoch)'), lr_step_size=V(70, '§1.3 (StepLR 70)'), lr_gamma=V(0.1, '§1.3 (x0.1)')),
+           method_options=dict(alternate=V('batch', '§1.1 (Training: for m = audio, visual, a backward and an optimiser step each: M steps on the same batch)'),
+                               order=V('audio,visual', '§1.1 (for m = audio, visual in turn)'),
+                               gm=V('off', '§1.2 (before_update acts only if n == "module.weight"; on fc_out the projection never runs)',
+                                    note="the code's training, literally; gm=owm is the OWM projection the paper describes (§1.1), gm=code the code's element-wise form"),
+                               test_fusion=V('entropy', '§1.1 (Inference, dynamic: --dynamic, which the README passes)',
+                                             note="the README writes -dynamic with one dash, which argparse rejects (§1.3, inferred); without the flag the code "
+                                                  "fuses with fixed weights audio 0.55 / visual 0.45 (test_fusion=fixed, weights=audio=0.55,visual=0.45; §1.1)"),
+                               fuse_on=V('logits', '§1.1 (ẑ = Σ_m λ_m z_m: the logits are weighted)'),
+                               entropy_scope=V('batch', '§1.1 (Bug: calculate_entropy takes the softmax over the batch: one weight per modality per test batch)',
+                                               note="the code's rule, literally: the weights depend on the test batch; the paper's figure uses per-sample entropy (entropy_scope=sample)")),
+           unexpressed=dict(frame_choice=V(None, '§1.3 (Data)', spec='3 frames at ⌊n/3⌋·i in os.listdir order, the same in training and test (no random sampling)',
+                                           why='ours draws one frame per equal segment at random in training and takes the segment centres in evaluation'),
+                            zero_grad=V(None, '§1.3 (torch 1.8.1 quirk)', spec="torch 1.8.1's zero_grad() writes zeros: the modality stepped first gets an extra momentum "
+                                        "and weight-decay update in the next sub-step (inferred)", why='ours sets the gradients to None'),
+                            weight_init=V(None, '§1.3', spec='weight_init: Kaiming for conv, Xavier for linear', why="ours: torchvision's ResNet-18 initialisation and PyTorch's default Linear initialisation"),
+                            seed=_seed('§1.3', 0)),
+           target=Target(79.70, 'CREMA-D accuracy of MLA', 'paper (third-party transcription)',
+                         'MLA (CVPR 2024) as quoted in the IGM (IJCAI 2025) table, row "MLA*"; unverified', '§1.7', tolerance=3.0,
+                         note="the paper's tables were not read (§7); the IGM/LFM re-run gives 79.43 (MAP 85.72), BalanceBenchmark 72.30")),
+]
+
+def _rb_train(encoder:V, schedule:dict) -> dict:
+    return dict(encoder=encoder, fusion=V('concat', '§2.3 (the Head replaces model.fusion)', note='ReconBoost trains and evaluates its own head and β; the fusion head is unused'),
+                optimizer=V('sgd', '§2.1 (phase 2), §2.2 step 2 (phase 1): a new SGD, momentum 0.9'), lr=V(0.01, '§2.4 (m_lr = e_lr = 0.01)'),
+                weight_decay=V(5e-4, '§2.1, §2.2 step 2 (wd 5e-4)'), batch_size=V(64, '§2.4 (batch 64)'),
+                epochs=V(8008, '§2.2 (stages s < 1001, each E₁ + E₂ = 8 epochs: 1,001 x 8)',
+                         note='the cached CREMA-D best checkpoint is at stage 99, about 800 epochs (§2.2, inferred): --epochs 800 stops there'),
+                **schedule)
+
+def _rb_method(w1:V) -> dict:
+    return dict(boost_epochs=V(4, '§2.2 step 2, §2.4 (E₁ = epochs_per_stage 4)'), rectify_epochs=V(4, '§2.2 step 4, §2.4 (E₂ = correct_epoch 4)'),
+                order=V('audio,visual', '§2.2 step 1 (audio at even stages, visual at odd ones)'),
+                loss=V('code', '§2.1 (Phase 1: -(w₁ - w₂ q_y)/C · log p_y)'), w1=w1, w2=V(1.0, '§2.4 (w₂ 1)'),
+                ga=V('code', '§2.1 ("GA" loss: both inputs detached, no gradient)'), alpha=V(0.5, '§2.1, §2.4 (α 0.5)'),
+                head=V('shared', '§2.1 (one shared Head for every learner)'), head_hidden=V(256, '§2.1 (a 512→256→C MLP)'),
+                beta_init=V(1.0, '§2.1, §2.4 (boost_rate β initialised to 1.0)'),
+                others_bn=V('train', '§2.3 (the official code keeps the other encoders in train mode, inferred)'),
+                reset_optimizer=V(True, '§2.1, §2.2 step 2 (a new SGD for every phase)'))
+
+def _rb_unexp(test_clips:str, extra:dict=None) -> dict:
+    return dict(**(extra or {}),
+                pretrained=V(None, '§2.2 (further code facts)', spec='the README commands pass --use_pretrain: unimodal pre-trained encoders are loaded first',
+                             why="no option here loads pre-trained unimodal encoders; ours start from scratch (the code without --use_pretrain, whose stage 0 "
+                                 "boosts against a constant: loss=code treats it as q_y = 1)"),
+                selection_from=V(None, '§2.2 step 5', spec='the best test accuracy from stage 3 on',
+                                 why="ours selects among the stages' last epochs once every modality is in the ensemble"),
+                test_drop_last=V(None, '§2.5', spec=f'the test loader drops its last partial batch{test_clips}', why='ours scores every test sample'))
+
+RECIPE_LIST += [
+    Recipe('reconboost-cremad-code', 'reconboost', 'cremad', 'official code', 'huacong/ReconBoost @ 14ab57a (train.py, models/dynamic_net.py, schedule.py, utils.py, loaders/CramedDataset.py, README)', _SPEC_D,
+           'ReconBoost on CREMA-D as its code runs it: stages of 4 boosting epochs of one modality (audio, visual, ...) and 4 of global rectification, '
+           'the code\'s loss (w₁ 5, w₂ 1), SGD 0.01 ×0.1 every 30 stages; without the pre-trained encoders of its README',
+           prepare=dict(audio_recipe=V('stft_3s', '§2.4 (CREMA-D loader: tiled to 3 s at 22,050 Hz, STFT 512/353)')),
+           data=dict(frames=V(1, '§2.4 (one frame)'), valid_from=_selected_on_test('§2.2 step 5 (the best by test accuracy)')),
+           train=_rb_train(V('resnet18', '§2.1 (the Head takes 512-d features: 512→256→C)', spec='not stated',
+                             why="the spec does not name the backbone; ResNet-18 gives the 512-d features the Head takes, as in OGM-GE's code, whose CREMA-D loader this code shares (§2.4)"),
+                           dict(lr_schedule=V('step', '§2.2 step 6 (×0.1 every 30 stages on CREMA-D)'), lr_step_size=V(240, '§2.2 step 6 (30 stages x 8 epochs)'),
+                                lr_gamma=V(0.1, '§2.2 step 6 (×0.1)'))),
+           method_options=_rb_method(V(5.0, '§2.4 (CREMA-D: w₁ 5)')),
+           unexpressed=_rb_unexp(': 704 of the 744 CREMA-D test clips are scored', dict(frame_choice=_frame_bug("§2.4 (OGM-GE's unused random index)"))),
+           target=Target(81.11, "CREMA-D accuracy of the repository's cached best checkpoint (571 of 704 test clips, stage 99), selected on test",
+                         "author's run (checkpoint file name)", "huacong/ReconBoost @ 14ab57a: the file name of the cached CREMA-D best checkpoint (acc_0.8110795…)",
+                         '§2.8, §2.5', tolerance=3.0,
+                         note="expect a shortfall: the README's command starts from pre-trained unimodal encoders, which this recipe cannot load; "
+                              "the paper's tables were not read (§7); others' runs under other settings: IGM/LFM 74.84, BalanceBenchmark 74.01")),
+    Recipe('reconboost-ave-code', 'reconboost', 'ave', 'official code', 'huacong/ReconBoost @ 14ab57a (train.py, schedule.py, README)', _SPEC_D,
+           "ReconBoost on AVE as its code runs it: CREMA-D's settings with w₁ 4, the rate halved once at stage 40; without the pre-trained encoders of its README",
+           prepare=dict(), data=dict(frames=_frames_not_stated(3, '§2.4'), valid_from=_selected_on_test('§2.2 step 5 (the best by test accuracy)', carved=False)),
+           train=_rb_train(V('resnet18', '§2.1 (the Head takes 512-d features: 512→256→C)', spec='not stated',
+                             why='the spec names no AVE backbone; ResNet-18 gives the 512-d features the Head takes'),
+                           dict(lr_schedule=V('multistep', '§2.2 step 6 (AVE: ×0.5 once at stage 40)'), lr_milestones=V((320,), '§2.2 step 6 (stage 40 starts at epoch 40 x 8 = 320)'),
+                                lr_gamma=V(0.5, '§2.2 step 6 (×0.5)'))),
+           method_options=_rb_method(V(4.0, '§2.4 (AVE: w₁ 4)')),
+           unexpressed=_rb_unexp(''),
+           target=Target(None, 'no ReconBoost AVE result could be traced (§2.8 lists none; the paper\'s tables were not read, §7)', section='§2.8')),
+]
+
+RECIPE_LIST += [
+    Recipe('relearning-cremad-code', 'relearning', 'cremad', 'official code',
+           'GeWu-Lab/Diagnosing_Relearning_ECCV2024 @ 025085e (code/ours.py, code/dataset/av_dataset.py, code/dataset/cremad/*.csv, script/ours.sh)', _SPEC_D,
+           'Diagnosing & Re-learning on CREMA-D as script/ours.sh runs it: λ 3, a re-initialisation after epochs 20, 40 and 60, SGD 2e-3 at a constant rate for 90 epochs',
+           prepare=dict(audio_recipe=V('stft_3s', '§4.2', spec='fbank .pt audio files (their pipeline is not given)',
+                                       why="the front-end is unknown; stft_3s is our CREMA-D default (OGM-GE's, 257x188)")),
+           data=dict(frames=V(2, '§4.2 (CREMA-D: 2 frames)'), valid_from=_selected_on_test('§4.2 (Selection: best test accuracy)')),
+           train=dict(encoder=V('resnet18', '§4.1 (ResNet-18 audio and visual encoders)'), fusion=V('concat', '§4.1 (concatenated into Linear(1024→C), CE on the fused logits)'),
+                      optimizer=V('sgd', '§4.2 (SGD, momentum 0.9)'), lr=V(2e-3, '§4.2 (lr 2e-3)'), weight_decay=V(1e-4, '§4.2 (wd 1e-4)'),
+                      batch_size=V(64, '§4.2 (batch 64)'), epochs=V(90, '§4.2 (90 epochs)'), lr_schedule=V('constant', '§4.2 (no LR schedule)')),
+           method_options=dict(lam=V(3.0, '§4.2 (script/ours.sh: λ 3)'), reinit_every=V(20, '§4.2 (R 20)'), reinit_times=V(3, '§4.2 (K 3: after epochs 20, 40, 60)'),
+                               reinit_start=V(-1, '§4.1 (e % R = 0 and e > 0: the first after epoch R)'),
+                               diag_split=V('carve', '§4.1 step 1, §4.2 (Split: the diagnosis uses val.csv, 744 clips drawn from the official training clips; selection is on test)',
+                                            note="carved from training, the diagnosis set is neither the set that selects the model nor, under --protocol official, "
+                                                 "the test set; under our protocol the validation carve comes first, so fewer clips train than the code's 5,954"),
+                               carve_fraction=V(0.1111, '§4.2 (Split: val 744 of the 6,698 training clips, my_train 5,954)'),
+                               reset_opt_state=V(False, '§4.1 step 4 (the optimiser momentum is not touched)'),
+                               bn_stats=V('keep', '§4.1 step 4 (BN running buffers are not touched)')),
+           unexpressed=dict(train_augmentation=V(None, '§4.2 (Bug)', spec="the training set's mode 'my_train' fails the transforms' mode == 'train' test: "
+                                                 "training gets no augmentation and fixed middle frames",
+                                                 why='ours augments training (random crops and flips, a random frame per segment)'),
+                            diag_clips=V(None, '§4.2 (Split)', spec='val.csv: a fixed list of 744 clips sharing all 91 actors with my_train',
+                                         why='ours carves a random 11.1% of the training set (seed 0)')),
+           target=Target(77.69, "CREMA-D accuracy of a user's D&R run (its joint training: 69.76)", 'third-party reproduction',
+                         "GeWu-Lab/Diagnosing_Relearning_ECCV2024 issue #4: a user's CREMA-D reproduction", '§4.5', tolerance=3.0,
+                         note="the paper's tables were not read (§7); BalanceBenchmark's run under its own settings: 71.02")),
+]
+
+def _smv_ks(level:str, method:dict) -> dict:
+    return dict(prepare=dict(), data=dict(frames=V(3, '§5.3 (KS: 3 frames, random within thirds in training, the middle ones at test)'),
+                                          valid_from=_selected_on_test('§5.3 (Selection: best test accuracy)', carved=False)),
+                train=dict(encoder=V('resnet18', '§5.1 (concat fc_out = Linear(1024→C): 512-d features per modality)', spec='not stated',
+                                     why='the spec does not name the backbone; ResNet-18 gives the 512-d features the head takes'),
+                           fusion=V('concat', '§5.1 (concat fc_out; a unimodal prediction zeroes the other modality\'s features)'),
+                           optimizer=V('adam', '§5.3 (Adam, wd 1e-4)', note='before 01f7e56 (2024-11-05) the code used SGD at lr 1e-3 (§5.3)'),
+                           lr=V(5e-5, '§5.3 (Adam lr 5e-5)'), weight_decay=V(1e-4, '§5.3 (wd 1e-4)'), batch_size=V(64, '§5.3 (batch 64)'), epochs=V(60, '§5.3 (60 epochs)'),
+                           lr_schedule=V('step', '§5.3 (StepLR(30, 0.1))'), lr_step_size=V(30, '§5.3 (StepLR 30)'), lr_gamma=V(0.1, '§5.3 (x0.1)')),
+                method_options=dict(level=level, warmup=V(5, '§5.3 (warmup 5: valued after every epoch from epoch 4, re-sampled from epoch 5)'),
+                                    value=V('size', '§5.1 (v({a,v}) = 2c_av, v({a}) = c_a, v({v}) = c_v)', note="the spec's reading of the code (inferred); value=indicator is the standard Shapley value"),
+                                    **method),
+                unexpressed=dict())
+
+_SMV_NR = Target(None, "no SMV accuracy could be traced: the paper's Fig. 1 gives only gains over joint training on KS (sample level +4.62, modality level +4.35; "
+                       "§5.8); others' runs under other settings: IGM 69.00, BalanceBenchmark 68.01", section='§5.8')
+_SMV_REF = 'GeWu-Lab/Valuate-and-Enhance-Multimodal-Cooperation @ 7ed12b0 (code/{}, code/datasets/dataloader.py, code/models/models.py)'
+
+RECIPE_LIST += [
+    Recipe('smv-kinetics_sounds-code_sample', 'smv', 'kinetics_sounds', 'official code', _SMV_REF.format('sample_level.py'), _SPEC_D,
+           'SMV at the sample level on Kinetics-Sounds with the values of sample_level.py (Adam 5e-5, StepLR(30), 60 epochs, warm-up 5); '
+           'the released HEAD does not run (§5.4)',
+           **_smv_ks(V('sample', '§5.2 (Sample level: sample_level.py)'), {}), target=_SMV_NR),
+    Recipe('smv-kinetics_sounds-code_modality', 'smv', 'kinetics_sounds', 'official code', _SMV_REF.format('modality_level.py'), _SPEC_D,
+           'SMV at the modality level on Kinetics-Sounds with the values of modality_level.py (ρ 0.2, α 1, linear; Adam 5e-5, 60 epochs, warm-up 5); '
+           'the released HEAD does not run (§5.4)',
+           **_smv_ks(V('modality', '§5.2 (Modality level: modality_level.py)'),
+                     dict(rho=V(0.2, '§5.2, §5.3 (ρ 0.2)', note='the code values all N samples and then averages over the Z drawn; ours values only the Z (§5.2)'),
+                          alpha=V(1.0, '§5.2, §5.3 (α 1)'), func=V('linear', '§5.2 (Δ = α·(2/3)|gap_a - gap_v|: the linear function)'))),
+           target=_SMV_NR),
+]
+
+
+# %% ../nbs/20b_recipes.ipynb #r18d
+def _aug_train(ds:str, batch:int, epochs:V, schedule:dict) -> dict:
+    return dict(encoder=V('resnet18', f'§5.4 ({ds}: ResNet-18' + (', from scratch)' if ds == 'CREMA-D' else ')')),
+                fusion=V('concat', '§5.1, §5.2 (the classifiers and their shared last layer replace the head)', note='AUG trains and evaluates its own classifiers; the fusion head is unused'),
+                optimizer=V('sgd', f'§5.4 ({ds}: SGD, momentum .9)'), lr=V(1e-2, f'§5.4 ({ds}: lr 1e-2)'), weight_decay=V(1e-4, f'§5.4 ({ds}: wd 1e-4)'),
+                batch_size=V(batch, f'§5.4 ({ds}: batch {batch})'), epochs=epochs, **schedule)
+
+def _aug_paper_schedule() -> dict:
+    return dict(lr_schedule=V('plateau', '§5.3 (the paper: ÷10 when the loss saturates)'), lr_gamma=V(0.1, '§5.3 (÷10)'),
+                lr_patience=V(10, '§5.3', spec='not stated', why='the paper gives no patience; ours defaults to 10'))
+
+def _aug_paper_method(lam:V, t_n:int, ds:str) -> dict:
+    return dict(lam=lam, sigma=V(1.0, '§5.4 (σ 1.0 everywhere)'), tau=V(0.01, '§5.4 (τ .01 everywhere)'), check_every=V(t_n, f'§5.4 ({ds}: t_N {t_n} epochs)'),
+                hidden=V(256, '§5.1 (Layer1 D×256 → ReLU)'),
+                rule=V('weakest', '§5.1 (ACA: the modality whose score trails gets a classifier, as §3.3 and the code; Appendix C.7: compared on the score ratio)'),
+                eval_weights=V('', '§5.2', spec='not stated', why="the paper gives no evaluation weights (§5.2); 1/M (the CREMA-D code: audio 0.4, visual 0.6)"),
+                train_new_heads=V(True, '§5.1, §5.6 (the paper trains every classifier; the released code never adds them to the optimiser, §5.3)'))
+
+_AUG_PAPER_UNEXP = dict(seeds=V(None, '§5.4', spec='mean ± std over an unstated number of runs', why="one run per --seed; run several seeds for the paper's protocol"))
+_AUG_T1 = 'AUG, NeurIPS 2025, Table 1 (read in the PDF: jiangqy.github.io, NeurIPS2025_AUG.pdf)'
+
+RECIPE_LIST += [
+    Recipe('aug-cremad-code', 'aug', 'cremad', 'official code', 'njustkmg/NeurIPS25-AUG @ 841d079 (train_CREMAD.py, model/AudioVideo.py)', _SPEC_C,
+           'AUG on CREMA-D as train_CREMAD.py runs it: λ 0.5, a classifier check after epoch 0 and every 20 epochs, added classifiers never trained, '
+           'evaluation 0.4·audio + 0.6·visual; SGD 1e-2, StepLR(70) stepped before each epoch, 200 epochs',
+           prepare=dict(), data=dict(frames=_frames_not_stated(1, '§5.2'), valid_from=_selected_on_test('§5.3 (model selection on the test set; no validation split)')),
+           train=_aug_train('CREMA-D', 64, V(200, '§5.4 (CREMA-D epochs, code: 200)'),
+                            dict(lr_schedule=V('multistep', '§5.3 (StepLR(70) stepped before each epoch)'), lr_milestones=V((69, 139), '§5.3 (the rate drops at epochs 69 and 139)'),
+                                 lr_gamma=V(0.1, '§5.3', spec='not stated', why="the spec gives StepLR(70) without γ; PyTorch's default and ours, 0.1"))),
+           method_options=dict(lam=V(0.5, '§5.2 (λ 0.5 at HEAD)'), sigma=V(1.0, '§5.2 (--lam 1.0: the ratio s^a/s^v against 1 ± .01), §5.4 (σ 1.0)'),
+                               tau=V(0.01, '§5.2 (± .01), §5.4 (τ .01)'), check_every=V(20, '§5.2 (epoch 0, then every epochs/10 = 20), §5.4 (CREMA-D: t_N 20)'),
+                               hidden=V(256, '§5.2 (add_layer: Linear(512→256) + ReLU)'),
+                               rule=V('code', '§5.2 (Assignment: ratio = s^a/s^v; > 1.01 adds a classifier to video, < 0.99 to audio)'),
+                               eval_weights=V('audio=0.4,visual=0.6', '§5.2 (Evaluation: --merge_alpha 0.4, o = 0.4·feature_a + 0.6·feature_v)'),
+                               train_new_heads=V(False, '§5.3 (the optimiser is built once from model.parameters(): added classifiers are never trained)',
+                                                 note="the code's behaviour, literally; train_new_heads=true trains them, as the paper describes")),
+           unexpressed=dict(updates=V(None, '§5.2 (Updates alternate)', spec='per batch, the audio loss gets its own backward and step, then the video loss '
+                                      '(the shared last layer moves twice), then every .grad is deleted',
+                                      why='ours takes one step on the sum of the modalities\' losses (the paper\'s one update per batch, §5.1)'),
+                            seed=_seed('§5.4', 0)),
+           target=Target(85.15, 'CREMA-D accuracy of AUG (± 0.27; MAP 91.03; concat 63.61)', 'paper', _AUG_T1, '§5.5', tolerance=3.0,
+                         note='the released code differs from the paper (added classifiers untrained, alternating updates, §5.3); it selects on test')),
+    Recipe('aug-kinetics_sounds-paper', 'aug', 'kinetics_sounds', 'paper',
+           'AUG, NeurIPS 2025 (arXiv 2502.20120), §3, §4.1; epochs and λ from the first upload\'s train_KS.py (njustkmg/NeurIPS25-AUG @ 966dbf5, since deleted)', _SPEC_C,
+           "AUG on Kinetics-Sounds with the paper's setting (SGD 1e-2, batch 64, t_N 10, σ 1, τ .01, every classifier trained) and the first upload's 100 epochs and λ 0.2",
+           prepare=dict(), data=dict(frames=_frames_not_stated(3, '§5.4'), valid_from=V('auto', '§5.3', note='the paper states no model selection; the released CREMA-D code selects on test')),
+           train=_aug_train('KS', 64, V(100, '§5.4 (KS epochs, code: 100)'), _aug_paper_schedule()),
+           method_options=_aug_paper_method(V(0.2, '§5.2 (λ 0.2 in the April KS script)', note='the paper searches λ over {.1, .2, .33, .5, 1} (§5.4) and gives no KS choice'), 10, 'KS'),
+           unexpressed=_AUG_PAPER_UNEXP,
+           target=Target(72.63, 'Kinetics-Sounds accuracy of AUG (± 0.31; MAP 79.01; concat 64.55)', 'paper', _AUG_T1, '§5.5', tolerance=3.0)),
+    Recipe('aug-vggsound-paper', 'aug', 'vggsound', 'paper', 'AUG, NeurIPS 2025 (arXiv 2502.20120), §3, §4.1', _SPEC_C,
+           "AUG on VGGSound with the paper's setting (SGD 1e-2, batch 16, t_N 10, σ 1, τ .01, every classifier trained); the paper gives no epoch count or λ",
+           prepare=dict(), data=dict(frames=_frames_not_stated(3, '§5.4'), valid_from=V('auto', '§5.3', note='the paper states no model selection')),
+           train=_aug_train('VGGSound', 16, V(100, '§5.4', spec='not stated', why="the table gives no VGGSound epoch count; the KS code's 100"), _aug_paper_schedule()),
+           method_options=_aug_paper_method(V(0.5, '§5.2, §5.4', spec='not stated', why="no VGGSound λ is given (the paper searches {.1, .2, .33, .5, 1}); the released code's 0.5"),
+                                            10, 'VGGSound'),
+           unexpressed=_AUG_PAPER_UNEXP,
+           target=Target(53.01, 'VGGSound accuracy of AUG (± 0.06; MAP 58.26; concat 51.16)', 'paper', _AUG_T1, '§5.5', tolerance=3.0)),
+]
+
+
+# %% ../nbs/20b_recipes.ipynb #r18e
 NO_RECIPE = {   # method, or method-dataset -> why the specs give no recipe for it
     'cml': "agm_pmr_mmcosine_cml_mbsd.md §4.3: the official code is CPM-Nets / MIWAE incomplete-view code on tabular data; no audio-visual "
            "recipe exists, and the paper's β was not recovered",
@@ -741,6 +960,14 @@ NO_RECIPE = {   # method, or method-dataset -> why the specs give no recipe for 
             'the two implementations read are third-party',
     'amco': 'arl_dgl_mlb_amco_aug.md §0, §4: no official code exists in the corpus; only BalanceBenchmark re-implements it, and the paper '
             'gives only its IEMOCAP gains',
+    'umt': 'umt_mslr_gblend_mmpareto_inforeg.md §0, §2.4, §7: no official code was found (the first author\'s repositories hold none); the paper\'s '
+           'distance, λ, distilled layer and recipe were not read; BalanceBenchmark\'s version is a third-party re-implementation',
+    'ume': 'umt_mslr_gblend_mmpareto_inforeg.md §0, §2.4, §7: no official code was found; the paper\'s combination rule and recipe were not read',
+    'gblending': 'umt_mslr_gblend_mmpareto_inforeg.md §4.2, §4.4: the official code (VMZ, Caffe2) takes the loss weights as flags and does not '
+                 'estimate them (VMZ#133); its published weights are for Kinetics-400, AudioSet and EPIC-Kitchens, none registered here, '
+                 'and it has no CREMA-D or Kinetics-Sounds setting',
+    'greedy': 'mla_reconboost_greedy_relearn_smv.md §3.3: only the ModelNet40 configuration (training_guided.gin) is released, and ModelNet40 '
+              'is not registered here; the paper\'s Colored MNIST and NVGesture settings were not read',
     'agm-ave': 'agm_pmr_mmcosine_cml_mbsd.md §1.4: the code has an AVE script, but the author gives no α for AVE',
     'agm-mosei': 'agm_pmr_mmcosine_cml_mbsd.md §1.4: the MOSEI α was asked for (issue #15) and not answered',
     'pmr-ave': 'agm_pmr_mmcosine_cml_mbsd.md §2.4: bash.sh\'s AVE lines vary α (0.5-3), epochs (100/130), μ (0-0.5), fusion and optimiser, '
@@ -749,9 +976,25 @@ NO_RECIPE = {   # method, or method-dataset -> why the specs give no recipe for 
     'mmpareto-other': 'umt_mslr_gblend_mmpareto_inforeg.md §5.2: the official code is CREMA-D only',
     'inforeg-kinetics_sounds': 'umt_mslr_gblend_mmpareto_inforeg.md §0, §6.1: the code has a KS loader, but the spec gives only the CREMA-D settings',
     'arl-vggsound': 'arl_dgl_mlb_amco_aug.md §1.3, §1.4: vggsound_arl.sh calls a main_arl.py the repository lacks',
+    'mla-kinetics_sounds': 'mla_reconboost_greedy_relearn_smv.md §1.3: the code\'s KineticSound loader is "Incomplete" (n_classes is never set), '
+                           'so the paper\'s KS runs cannot be reproduced from the release',
+    'mla-ave': 'mla_reconboost_greedy_relearn_smv.md §1.3: the code\'s AVE loader is "Incomplete" (n_classes is never set)',
+    'reconboost-mosei': 'mla_reconboost_greedy_relearn_smv.md §2.4, §2.5: train_MSA.py gives only w₁ 1.0 and w₂ 0.25 (its encoders, optimiser '
+                        'and epochs were not read) and fails at its default --dataset MSA; its MOSEI task has 3 classes',
+    'reconboost-mosi': 'mla_reconboost_greedy_relearn_smv.md §2.4, §2.5: train_MSA.py gives only w₁ 1.0 and w₂ 0.25 (its encoders, optimiser '
+                       'and epochs were not read) and fails at its default --dataset MSA; its MOSI task has 3 classes',
+    'relearning-kinetics_sounds': 'mla_reconboost_greedy_relearn_smv.md §4.2: only the KS learning rate and optimiser are known (1e-3, SGD: '
+                                  'issue #3); the KS script, epochs, batch, λ, R and K were not read',
+    'relearning-mosi': 'mla_reconboost_greedy_relearn_smv.md §4.5: users quote only the paper\'s joint-training MOSI result (issue #4); no '
+                       'MOSI setting was read',
+    'relearning-ucf101': 'mla_reconboost_greedy_relearn_smv.md §4.5: users quote only the paper\'s joint-training UCF-101 result (issue #4); '
+                         'no UCF-101 setting was read',
+    'smv-other': 'mla_reconboost_greedy_relearn_smv.md §5.3: the released settings are for Kinetics-Sounds only (MM-Debiased, the paper\'s '
+                 'other dataset, is not registered here)',
 }
 
 RECIPES = {r.name: r for r in RECIPE_LIST}
+
 
 # %% ../nbs/20b_recipes.ipynb #0018
 def _check_value(where:str, v) -> None:
@@ -920,7 +1163,7 @@ def reference_run(name:str, out, data_root=None, **overrides) -> dict:
     return s
 
 def reference_runs(family:str, out, data_root=None, **overrides) -> dict:
-    "`reference_run` every recipe of a method family (ogm, opm, cggm, dimml, lfm, mie, agm, pmr, mmcosine, mmpareto, inforeg, arl, dgl, mlb); name -> summary of those that ran."
+    "`reference_run` every recipe of a method family (ogm, opm, cggm, dimml, lfm, mie, agm, pmr, mmcosine, mmpareto, inforeg, arl, dgl, mlb, mla, reconboost, relearning, smv, aug); name -> summary of those that ran."
     names = [n for n, r in RECIPES.items() if r.family == family]
     if not names: raise MMBalanceError(f"no recipes of family {family!r}; families: {', '.join(dict.fromkeys(r.family for r in RECIPES.values()))}")
     return {n: s for n in names if (s := reference_run(n, out, data_root, **overrides)) is not None}

@@ -25,8 +25,9 @@ def _step_learners(make_model, batch:dict, methods, n_classes:int=None, optimize
     data = MMData('step_times', {s: batch for s in SPLITS}, n_classes)
     for label, name, kw in expand_methods(methods, data.modalities):
         seed_everything(0)
-        cbs = METHODS.create(name, **kw)
-        l = Learner(make_model(), data, cbs, lr=lr, optimizer=optimizer, batch_size=len(batch[LABEL]), progress=False)
+        cbs, make = METHODS.create(name, **kw), lambda d: make_model()
+        for cb in cbs: make = cb.wrap_model(make)                 # a method that brings its own model (Greedy's MMTM), as train() does
+        l = Learner(make(data), data, cbs, lr=lr, optimizer=optimizer, batch_size=len(batch[LABEL]), progress=False)
         l.epochs, l.epoch, l.iter, l.training = 10 + sum(getattr(cb, 'extra_epochs', 0) for cb in cbs), 0, 0, True  # epoch 0 of a longer run
         yield label, l, cbs
 
@@ -113,7 +114,9 @@ PASS_COUNTS = {
     'mmpareto': dict(forward=1, backward=2, why="the unimodal losses' gradient on the encoders is taken on its own (a second backward pass) "
                      "before the fused loss's backward pass, so the two can be combined"),
 }
-STAGED = ('dimml', 'mie', 'unimodal')   # not per-step methods: their steps train part of the model, by stage (see their notebooks)
+STAGED = ('dimml', 'mie', 'unimodal', 'umt', 'reconboost')   # not per-step methods: their steps train part of the model, by stage
+# (see their notebooks); a step measured at epoch 0 is one stage's (UMT: a teacher's; ReconBoost: one modality's boosting turn), so their
+# cost is the run's (tools/measure_run_cost.py -> results/step_cost/run_cost.json)
 
 def pass_times(make_model, batch:dict, rounds:int=10, warmup:int=2, n_classes:int=None, optimizer:str='sgd', lr:float=1e-3) -> dict:
     "Median forward (features, logits, loss), backward and remaining time of joint training's step on `batch`, timed on the loop."

@@ -32,6 +32,15 @@ def test_method_runs_on_avdigits(method, tmp_path):
     (['--method', 'ogm', '--form', 'magic'], "--form: unknown 'magic'; valid: cvpr_code, shifted, tpami"),
     (['--method', 'ogm', '--tie', 'last'], "--tie: unknown 'last'; valid: none, first"),
     (['--method', 'opm', '--rescale', 'twice'], "--rescale: unknown 'twice'"),
+    (['--method', 'umt', '--teacher-epochs', '0'], '--teacher-epochs must be >= 1, got 0'),
+    (['--method', 'ume', '--rule', 'vote'], "--rule: unknown 'vote'; valid: prob, logit"),
+    (['--method', 'gblending', '--holdout', '1.5'], '--holdout (the share of the training set held out as V) must be in (0, 1), got 1.5'),
+    (['--method', 'mla', '--test-fusion', 'vote'], "--test-fusion: unknown 'vote'; valid: entropy, fixed"),
+    (['--method', 'reconboost', '--boost-epochs', '0'], '--boost-epochs must be >= 1, got 0'),
+    (['--method', 'greedy', '--mode', 'lazy'], "--mode: unknown 'lazy'; valid: guided, random"),
+    (['--method', 'relearning', '--diag-split', 'test'], "--diag-split: unknown 'test'; valid: valid, carve"),
+    (['--method', 'smv', '--warmup', '0'], '--warmup must be >= 1, got 0'),
+    (['--method', 'aug', '--sigma', '0.5'], '--sigma (the score ratio the modalities may keep) must be >= 1, got 0.5'),
 ])
 def test_bad_method_options(args, msg, tmp_path):
     refused(tmp_path, '--epochs', 1, *args, msg=msg)

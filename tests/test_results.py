@@ -55,6 +55,20 @@ def test_readme_shows_the_committed_leaderboards():
     assert 'mmbalance bench --dataset avdigits --seeds 0,1,2,3,4 --out nbs/results/avdigits' in readme
     assert 'mmbalance bench --dataset synthetic --seeds 0,1,2,3,4 --out nbs/results/synthetic' in readme
 
+def test_readme_says_which_other_toolkits_have_each_method():
+    "The README's toolkit table has one row per shipped balancing method, three toolkit cells each, and its sources are committed."
+    from mmbalance.core import METHODS
+    from mmbalance.train import _import_plugins
+    _import_plugins()
+    readme = (ROOT / 'README.md').read_text()
+    sec = readme.split('## The same methods in other toolkits', 1)[1].split('\n## ', 1)[0]
+    rows = [l.split(' | ') for l in sec.splitlines() if l.startswith('| ') and not l.startswith('| method')]
+    assert all(len(r) == 4 for r in rows), rows
+    shipped = {n for n in METHODS.names() if METHODS.get(n).__module__.split('.')[0] == 'mmbalance'} - {'joint', 'unimodal', 'dropout'}
+    assert sorted(r[0][2:] for r in rows) == sorted(shipped)
+    cov = (ROOT / 'nbs' / 'results' / 'toolkits' / 'coverage.md').read_text()
+    assert all(f'| {m} |' in cov for m in shipped)
+
 def _with_environment(folder, **change):
     for p in folder.glob('runs/*/seed*/summary.json'):
         s = json.loads(p.read_text()); s['environment'] = dict(s['environment'], **change); write_json_atomic(p, s)

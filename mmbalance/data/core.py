@@ -20,7 +20,8 @@ class TensorBatches:
                  shuffle:bool=False,        # a new random order every epoch
                  generator:torch.Generator=None, # source of the order (saved and restored on resume)
                  drop_last:bool=False,      # drop a last incomplete batch
-                 index:torch.Tensor=None):  # serve only these rows (repeats allowed), e.g. an epoch's re-sampled training set
+                 index:torch.Tensor=None,   # serve only these rows (repeats allowed), e.g. an epoch's re-sampled training set
+                 items:dict=None):          # private key ('_...') -> tensor with one row per served position (per entry of `index`), added to each batch
         if batch_size <= 0: raise MMBalanceError(f"--batch-size must be a positive integer, got {batch_size}")
         lens = {k: len(v) for k, v in tensors.items()}
         if len(set(lens.values())) != 1: raise MMBalanceError(f"tensors have different lengths: {lens}")
@@ -30,6 +31,9 @@ class TensorBatches:
         if self.index is not None and len(self.index) and not (0 <= int(self.index.min()) and int(self.index.max()) < n_rows):
             raise MMBalanceError(f"index: rows must be in [0, {n_rows}), got {int(self.index.min())}..{int(self.index.max())}")
         self.n = n_rows if self.index is None else len(self.index)
+        self.items = dict(items or {})
+        if bad := [k for k, v in self.items.items() if not str(k).startswith('_') or len(v) != self.n]:
+            raise MMBalanceError(f"items {bad}: each needs a private key starting with '_' (not a modality) and one row per served sample ({self.n})")
         self.generator = generator if generator is not None else torch.Generator().manual_seed(0)
 
     def __len__(self): return self.n // self.bs if self.drop_last else math.ceil(self.n / self.bs)
@@ -38,8 +42,8 @@ class TensorBatches:
         idx = torch.randperm(self.n, generator=self.generator) if self.shuffle else torch.arange(self.n)
         for i in range(len(self)):
             j = idx[i*self.bs:(i+1)*self.bs]
-            if self.index is not None: j = self.index[j]
-            yield {k: v.index_select(0, j) for k, v in self.tensors.items()}
+            rows = j if self.index is None else self.index[j]
+            yield {**{k: v.index_select(0, rows) for k, v in self.tensors.items()}, **{k: v.index_select(0, j) for k, v in self.items.items()}}
 
 # %% ../../nbs/01_data.core.ipynb #0008
 SPLITS = ('train', 'valid', 'test')
@@ -71,10 +75,10 @@ class MMData:
 
     def sizes(self) -> dict: return {s: len(self.splits[s][LABEL]) for s in SPLITS}
 
-    def loader(self, split:str, batch_size:int, shuffle:bool=None, generator=None, index=None) -> TensorBatches:
-        "Batches of `split` (only its rows `index`, if given); shuffled by default only for train."
+    def loader(self, split:str, batch_size:int, shuffle:bool=None, generator=None, index=None, items=None) -> TensorBatches:
+        "Batches of `split` (only its rows `index`, if given, with per-position `items`); shuffled by default only for train."
         if split not in SPLITS: raise MMBalanceError(f"unknown split {split!r}; expected one of {list(SPLITS)}")
-        return TensorBatches(self.splits[split], batch_size, split == 'train' if shuffle is None else shuffle, generator, index=index)
+        return TensorBatches(self.splits[split], batch_size, split == 'train' if shuffle is None else shuffle, generator, index=index, items=items)
 
     def select(self, modalities) -> 'MMData':
         "The same dataset restricted to `modalities` (e.g. one modality for a unimodal baseline)."

@@ -217,7 +217,7 @@ def _check_weights(text):
     super_epoch=Opt(ge=0, note="0: the run's epochs offline, a third of them online", help="n: epochs each estimate trains the heads' copies (BalanceBenchmark online: 10)"),
     holdout=Opt(gt=0, lt=1, what='the share of the training set held out as V', help='share of the TRAINING split held out as V (stratified; tsai 0.1, MultiBench 0.08)'),
     rule=Opt(choices=RULES, help="paper: ΔG/ΔO² with ΔG clamped at 0 (tsai's guards); abs: |ΔG|/ΔO² (BalanceBenchmark)"),
-    weights=Opt(check=_check_weights, help="fixed weights, no estimate (the official VMZ code's --audio_weight etc.): head=w pairs for every modality and 'fused', e.g. audio=0.2,visual=0.3,fused=0.5; '' estimates them"),
+    weights=Opt(check=_check_weights, help="fixed weights, no estimate (the official VMZ code's `audio_weight` etc.): head=w pairs for every modality and 'fused', e.g. audio=0.2,visual=0.3,fused=0.5; '' estimates them"),
     est_lr=Opt(ge=0, note="0: the run's lr offline, the current scheduled lr online", help="learning rate of the heads' copies during an estimate")))
 def gblending(mode:str='offline', super_epoch:int=0, holdout:float=0.1, rule:str='paper', weights:str='', est_lr:float=0.0) -> list:
     "G-Blending of CVPR 2020."

@@ -11,8 +11,7 @@ from ..learner import Callback, Stage
 
 # %% auto #0
 __all__ = ['MLA_GM', 'MLA_FUSION', 'MLA_FUSE_ON', 'MLA_SCOPE', 'MLA_ALTERNATE', 'gm_alpha', 'update_projector',
-           'project_gradient', 'entropy_weights', 'mla_fuse', 'MLAHead', 'parse_weights', 'RepeatBatches', 'MLA',
-           'MLAStep', 'mla']
+           'project_gradient', 'entropy_weights', 'mla_fuse', 'MLAHead', 'parse_weights', 'MLA', 'MLAStep', 'mla']
 
 # %% ../../nbs/16o_mla.ipynb #mla09
 MLA_GM = ('owm', 'code', 'off')
@@ -105,14 +104,6 @@ def parse_weights(spec, modalities=None) -> dict:
         if missing := [m for m in modalities if m not in res]: raise OptionError(f"`weights` gives no weight for {missing}")
     return res
 
-class RepeatBatches:
-    "Each batch of `dl`, `n` times in a row (`alternate='batch'`: the prototype of the loop addition `batch_passes`)."
-    def __init__(self, dl, n:int): self.dl, self.n = dl, n
-    def __len__(self): return len(self.dl) * self.n
-    def __iter__(self):
-        for b in self.dl:
-            for _ in range(self.n): yield b
-
 class MLA(Callback):
     "MLA: one modality per optimiser step through a shared head with a projected gradient; entropy-weighted fusion at test time."
     order = -5
@@ -147,21 +138,18 @@ class MLA(Callback):
     def before_fit(self, learn):
         if learn.accumulate != 1: raise OptionError(f"MLA steps one modality per batch; use `accumulate=1` (got {learn.accumulate})")
 
-    def before_train(self, learn):
-        if self.alternate != 'batch': return
-        learn.dl = RepeatBatches(learn.dl, self.M)            # M optimiser steps per batch, one per modality
-        if learn.sched is not None:                           # the schedule counts the M steps of every batch
-            learn.sched_total = max(1, learn.step_count + (learn.epochs - learn.epoch) * len(learn.dl))
-            g = learn.opt.param_groups[0]['name']; learn.set_lr_scale(g, learn.lr_scales.get(g, 1.))   # re-applies the schedule now
+    @property
+    def batch_passes(self) -> int:
+        "`alternate='batch'`: M optimiser steps on every batch, one per modality (the loop repeats the batch; the schedule counts every step)."
+        return len(getattr(self, 'mod_order', ())) if self.alternate == 'batch' else 1
 
     def batch_position(self, learn) -> tuple:
-        "(i, N): this batch's index in the epoch and the batches per epoch (not counting `alternate='batch'` repeats)."
-        k = self.M if self.alternate == 'batch' else 1
-        return learn.iter // k, len(learn.dl) // k
+        "(i, N): this batch's index in the epoch and the batches per epoch (`learn.iter` counts batches, not passes)."
+        return learn.iter, len(learn.dl)
 
     def before_batch(self, learn):
         if not learn.training: return
-        t = learn.iter if self.alternate == 'batch' else learn.step_count
+        t = learn.pass_idx if self.alternate == 'batch' else learn.step_count
         self.mod = self.mod_order[t % self.M]
         learn.stage = Stage(f'mla {self.mod}', modalities=[self.mod], fuse=self.fuse_train)
 
@@ -218,7 +206,7 @@ def _check_weights(spec): parse_weights(spec)
                   options=dict(
     alternate=Opt(choices=MLA_ALTERNATE, help="iteration: step t trains modality order[t mod M] (the paper's figure); batch: M steps per batch, one per modality (the code)"),
     gm=Opt(choices=MLA_GM, help="head gradient modification: owm (P - qqᵀ/(α + rq), the OWM form), code (the code's element-wise division), off (what the released code runs: its name test never matches)"),
-    test_fusion=Opt(choices=MLA_FUSION, help="test-time rule: entropy (λ = softmax(-entropy), the paper; the code's --dynamic) or fixed weights (the code's default)"),
+    test_fusion=Opt(choices=MLA_FUSION, help="test-time rule: entropy (λ = softmax(-entropy), the paper; the code's `dynamic` flag) or fixed weights (the code's default)"),
     weights=Opt(check=_check_weights, help="test_fusion=fixed: modality=weight list (the code: audio=0.55,visual=0.45; 3 modalities 0.35/0.25/0.40); '' equal weights"),
     fuse_on=Opt(choices=MLA_FUSE_ON, help="combine logits (the code) or probabilities"),
     entropy_scope=Opt(choices=MLA_SCOPE, help="sample: a weight per sample (the paper's figure); batch: the code's one weight per test batch (softmax over the batch)"),

@@ -78,7 +78,7 @@ BN_MODES = ('train', 'eval')
 class ReconBoost(Callback):
     "ReconBoost: alternating per-modality boosting against the others' ensemble, then global rectification of the ensemble."
     order = -5
-    def __init__(self, boost_epochs:int=1, rectify_epochs:int=1, order:str='', loss:str='paper', lam:float=0.2, w1:float=5.0,
+    def __init__(self, boost_epochs:int=1, rectify_epochs:int=1, order:str='', loss:str='code', lam:float=0.2, w1:float=5.0,
                  w2:float=1.0, ga:str='live', alpha:float=0.5, head:str='shared', head_hidden:int=256, beta_init:float=1.0,
                  others_bn:str='train', reset_optimizer:bool=True):
         if boost_epochs < 1: raise OptionError(f"`boost_epochs` must be >= 1, got {boost_epochs}")
@@ -171,7 +171,7 @@ class ReconBoost(Callback):
     boost_epochs=Opt(ge=1, help='E1: epochs of each modality\'s boosting turn (the code: epochs_per_stage 4)'),
     rectify_epochs=Opt(ge=0, note='0: no global rectification', help='E2: epochs of global rectification after each turn (the code: correct_epoch 4)'),
     order="modality order of the turns (default: the dataset's; the code: audio,visual on CREMA-D and AVE, text,visual,audio on MOSEI)",
-    loss=Opt(choices=BOOST_LOSSES, help="boosting loss: paper (CE - λ KL(q||p)) or code (-(w1 - w2 q_y)/C log p_y, the KL's true-class term only)"),
+    loss=Opt(choices=BOOST_LOSSES, help="boosting loss: code (-(w1 - w2 q_y)/C log p_y, the KL's true-class term only; the default: bounded) or paper (CE - λ KL(q||p), the pipeline figure's; unbounded below, it diverges on the synthetic benchmark)"),
     lam=Opt(ge=0, what='the reconcilement weight λ', help="λ of the paper's loss (0.2 = the code's w2/w1; 1 = fit the others' residual y - q)"),
     w1=Opt(gt=0, help='loss=code: weight of the cross-entropy (the code: 5 CREMA-D, 4 AVE and ModelNet40, 1 MSA)'),
     w2=Opt(ge=0, help='loss=code: weight of the reconcilement term (the code: 1, 0.25 MSA)'),
@@ -182,7 +182,7 @@ class ReconBoost(Callback):
     beta_init=Opt(gt=0, what='the initial boost rate β', help='initial boost rate β (the code: 1.0; BalanceBenchmark: 0.01)'),
     others_bn=Opt(choices=BN_MODES, help="phase 1: the other encoders' mode for F_{-m}: train (the code: their BatchNorm statistics move) or eval"),
     reset_optimizer="clear the optimiser's state (momentum) at every phase (the code creates a fresh SGD for each)"))
-def reconboost(boost_epochs:int=1, rectify_epochs:int=1, order:str='', loss:str='paper', lam:float=0.2, w1:float=5.0, w2:float=1.0,
+def reconboost(boost_epochs:int=1, rectify_epochs:int=1, order:str='', loss:str='code', lam:float=0.2, w1:float=5.0, w2:float=1.0,
                ga:str='live', alpha:float=0.5, head:str='shared', head_hidden:int=256, beta_init:float=1.0, others_bn:str='train',
                reset_optimizer:bool=True) -> list:
     "ReconBoost of ICML 2024."

@@ -14,7 +14,7 @@ from ..models import FiLMFusion, GatedFusion
 
 # %% auto #0
 __all__ = ['VALUES', 'COPY_BOUNDS', 'LEVELS', 'FUNCS', 'KEEP_KEY', 'subset_masks', 'shapley_values', 'n_copies', 'sample_plan',
-           'resample_share', 'modality_plan', 'ItemBatches', 'subset_correctness', 'SMV', 'smv']
+           'resample_share', 'modality_plan', 'subset_correctness', 'SMV', 'smv']
 
 # %% ../../nbs/16s_smv.ipynb #smv09
 VALUES = ('size', 'indicator')
@@ -83,21 +83,6 @@ def modality_plan(phi:torch.Tensor,       # (|Z|, M): the values of the drawn su
 # %% ../../nbs/16s_smv.ipynb #smv19
 KEEP_KEY = '_smv_keep'     # the batches' per-item keep mask (B, M): a private key, not a modality
 
-class ItemBatches:
-    "The batches of a `TensorBatches` over an index, in the same order (the same generator draws the same permutation), with per-item tensors added under private keys."
-    def __init__(self, dl:TensorBatches,  # the loop's training loader (over `train_index`)
-                 items:dict):              # private key -> tensor with one row per item of `dl.index`
-        if dl.index is None: raise MMBalanceError("ItemBatches: the loader has no index (set `learn.train_index` in before_epoch)")
-        bad = [k for k, v in items.items() if not k.startswith('_') or len(v) != len(dl.index)]
-        if bad: raise MMBalanceError(f"ItemBatches: items {bad} must have a private '_' key and one row per item ({len(dl.index)})")
-        self.tensors, self.bs = dl.tensors, dl.bs
-        self.items = TensorBatches({'__row': dl.index, **items}, dl.bs, dl.shuffle, dl.generator, dl.drop_last)
-    def __len__(self): return len(self.items)
-    def __iter__(self):
-        for it in self.items:
-            rows = it.pop('__row')
-            yield {**{k: v.index_select(0, rows) for k, v in self.tensors.items()}, **it}
-
 # %% ../../nbs/16s_smv.ipynb #smv22
 @torch.no_grad()
 def subset_correctness(learn,                  # a Learner (classification)
@@ -138,12 +123,12 @@ class SMV(Callback):
         if len(mods) < 2: raise MMBalanceError(f"SMV values modalities against each other and needs at least two, the model has {mods}")
         fusion = getattr(unwrap(learn.model), 'fusion', None)
         if isinstance(fusion, (FiLMFusion, GatedFusion)):
-            raise MMBalanceError(f"SMV removes a modality by zeroing its features, which means 'absent' only for a concat or sum fusion head, not {type(fusion).__name__}; use --fusion concat or sum")
+            raise MMBalanceError(f"SMV removes a modality by zeroing its features, which means 'absent' only for a concat or sum fusion head, not {type(fusion).__name__}; use the fusion `concat` or `sum`")
         self.gen = torch.Generator().manual_seed(learn.seed + 86243)       # the modality level's draws (checkpointed)
 
     def before_epoch(self, learn):
         if learn.epoch < self.warmup:
-            learn.stage, learn.train_index, self.keep = Stage('smv warm-up'), None, None
+            learn.stage, learn.train_index, learn.train_items, self.keep = Stage('smv warm-up'), None, None, None
             return
         learn.stage = Stage('smv re-sampled')
         N, mods = len(learn.data.splits['train'][LABEL]), learn.modalities
@@ -156,7 +141,7 @@ class SMV(Callback):
             idx, keep, gaps, delta = modality_plan(self.phi, N, self.alpha, self.func, self.gen)
             learn.record('smv_delta', delta)
             for j, m in enumerate(mods): learn.record(f'smv_gap_{m}', gaps[j])
-        learn.train_index, self.keep = idx, keep
+        learn.train_index, learn.train_items, self.keep = idx, {KEEP_KEY: keep}, keep
         for j, m in enumerate(mods):
             learn.record(f'smv_phi_{m}', self.phi[:, j].mean()); learn.record(f'smv_copies_{m}', keep[N:, j].sum())
         learn.record('smv_epoch_size', len(idx) / N)
@@ -164,7 +149,6 @@ class SMV(Callback):
     def before_train(self, learn):
         self.epochs_run += 1
         self.items += len(learn.data.splits['train'][LABEL]) if learn.train_index is None else len(learn.train_index)
-        if self.keep is not None: learn.dl = ItemBatches(learn.dl, {KEEP_KEY: self.keep})
 
     def after_features(self, learn):
         if not learn.training or KEEP_KEY not in learn.batch: return
