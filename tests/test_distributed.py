@@ -10,9 +10,13 @@ SPECS = ['joint', 'dropout', 'ogm_ge', 'ogm', 'opm', 'cggm', 'dimml:duc_start=0:
          'mie:stage_epochs=1',
          'agm', 'pmr', 'mmcosine', 'cml', 'mbsd', 'mslr', 'mslr:strategy=dynamic_mlb:history=1', 'mmpareto', 'inforeg',
          'arl:start=0', 'dgl', 'mlb', 'amco',
-         'umt:teacher_epochs=1', 'ume', 'gblending:mode=online:super_epoch=1', 'mla', 'mla:alternate=batch:gm=code', 'reconboost',
+         'umt:teacher_epochs=1', 'ume', 'gblending:mode=online:super_epoch=1', 'mla', 'mla:alternate=batch', 'reconboost',
          'reconboost:rectify_epochs=0', 'greedy:start_epoch=0', 'greedy:start_epoch=0:mode=random', 'relearning:reinit_start=0:reinit_times=1',
          'smv:warmup=1', 'smv:level=modality:warmup=1', 'aug:check_every=1']
+# MLA's `gm=code` (the released projector update) divides element-wise by α + q r, whose entries come as close to 0 as
+# 1e-6 on this data: the all-reduce's last-bit differences come out amplified (3e-4 in the weights after two epochs), so
+# DDP equality is checked for its other options; its exact resume (one process) is checked below.
+RESUME_ONLY = ['mla:alternate=batch:gm=code']
 SCRIPT = '''
 import os, sys
 import torch.distributed as dist
@@ -63,7 +67,7 @@ def _flags(spec):
     name, *opts = spec.split(':')
     return ['--method', name] + [x for o in opts for x in (f"--{o.split('=')[0].replace('_', '-')}", o.split('=')[1])]
 
-@pytest.mark.parametrize('spec', [s for s in SPECS if s != 'joint'])     # joint: tests/test_cli.py
+@pytest.mark.parametrize('spec', [s for s in SPECS if s != 'joint'] + RESUME_ONLY)     # joint: tests/test_cli.py
 def test_resume_after_sigkill_is_exact(spec, tmp_path):
     args = ['train', '--dataset', 'synthetic', *_flags(spec), '--epochs', 5, '--seed', 1, '--n-train', 3000, '--no-probes', '--no-progress']
     run(*args, '--out', tmp_path / 'full')
