@@ -14,3 +14,7 @@ def _setup_env():
     os.environ.setdefault('MPLBACKEND', 'Agg')
 
 _setup_env()
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', "slow: the SIGKILL-resume test of each per-step method of #1-#17 (CI and the README's command skip them "
+                                       "with -m 'not slow'; run them with -m slow)")
