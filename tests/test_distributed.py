@@ -90,10 +90,8 @@ def test_resume_after_sigkill_is_exact(spec, tmp_path):
 
 def test_every_shipped_method_is_covered():
     "A method added to the package joins SPECS (DDP equivalence, exact resume) and test_cli's DETERMINISTIC list."
-    from mmbalance.core import METHODS
-    from mmbalance.train import _import_plugins
     from test_cli import DETERMINISTIC
-    _import_plugins()
-    shipped = {n for n in METHODS.names() if METHODS.get(n).__module__.split('.')[0] == 'mmbalance'}
+    from shipped import shipped_methods
+    shipped = set(shipped_methods())
     assert shipped - {'unimodal'} <= {s.split(':')[0] for s in SPECS}, shipped - {s.split(':')[0] for s in SPECS}   # unimodal: one modality, nothing to synchronise
     assert shipped <= {s[0] for s in DETERMINISTIC}, shipped - {s[0] for s in DETERMINISTIC}

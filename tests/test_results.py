@@ -4,7 +4,8 @@ uncertainty where it does not (nbs/08_repro.ipynb)."""
 import json, os, shutil, subprocess, sys
 from pathlib import Path
 import pytest
-from mmbalance.core import METHODS, write_json_atomic
+from mmbalance.core import write_json_atomic
+from shipped import shipped_methods
 from mmbalance.bench import leaderboard_rows, leaderboard_markdown, expand_methods
 from mmbalance.repro import compare_runs, compare_benchmarks, load_benchmark, environment_line, environment, fingerprint_differences, KERNEL_VARS
 
@@ -28,7 +29,7 @@ def test_committed_leaderboard_is_computed_from_the_committed_runs(res):
     cfg, plan, runs = committed_runs(res)
     assert cfg['dataset'] == res.name and cfg['status'] == 'done' and cfg['failed_runs'] == 0 and len(cfg['seeds']) >= 5
     # the methods the package itself defines (notebooks run in this process register others, e.g. 17_own_method's gradnorm_eq)
-    shipped = {n for n in METHODS.names() if METHODS.get(n).__module__.split('.')[0] == 'mmbalance'}
+    shipped = set(shipped_methods())
     assert shipped <= {name for _, name, _ in plan}                       # every method the package ships is in it
     md = (res / 'leaderboard.md').read_text()
     assert leaderboard_markdown(leaderboard_rows(runs)) in md
@@ -57,14 +58,11 @@ def test_readme_shows_the_committed_leaderboards():
 
 def test_readme_says_which_other_toolkits_have_each_method():
     "The README's toolkit table has one row per shipped balancing method, three toolkit cells each, and its sources are committed."
-    from mmbalance.core import METHODS
-    from mmbalance.train import _import_plugins
-    _import_plugins()
     readme = (ROOT / 'README.md').read_text()
     sec = readme.split('## The same methods in other toolkits', 1)[1].split('\n## ', 1)[0]
     rows = [l.split(' | ') for l in sec.splitlines() if l.startswith('| ') and not l.startswith('| method')]
     assert all(len(r) == 4 for r in rows), rows
-    shipped = {n for n in METHODS.names() if METHODS.get(n).__module__.split('.')[0] == 'mmbalance'} - {'joint', 'unimodal', 'dropout'}
+    shipped = set(shipped_methods()) - {'joint', 'unimodal', 'dropout'}
     assert sorted(r[0][2:] for r in rows) == sorted(shipped)
     cov = (ROOT / 'nbs' / 'results' / 'toolkits' / 'coverage.md').read_text()
     assert all(f'| {m} |' in cov for m in shipped)

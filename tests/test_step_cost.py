@@ -5,14 +5,12 @@ committed measurement (tools/measure_step_cost.py -> nbs/results/step_cost/step_
 import json
 from pathlib import Path
 import pytest
-from mmbalance.core import METHODS
-from mmbalance.train import _import_plugins
+from shipped import shipped_methods
 from mmbalance.timing import PASS_COUNTS, STAGED, STEP_COST, step_cost, expected_ratio
 
 ROOT = Path(__file__).resolve().parents[1]
 RES = json.loads((ROOT / STEP_COST).read_text())
-_import_plugins()
-SHIPPED = sorted(n for n in METHODS.names() if METHODS.get(n).__module__.split('.')[0] == 'mmbalance')
+SHIPPED = sorted(shipped_methods())
 PER_STEP = [m for m in SHIPPED if m not in STAGED and m != 'joint']
 
 def test_measured_on_an_idle_machine_with_every_method():
