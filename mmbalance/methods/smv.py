@@ -114,7 +114,7 @@ class SMV(Callback):
             if v not in ok: raise OptionError(f"`{name}`: unknown {v!r}; valid: {', '.join(ok)}")
         if not (isinstance(warmup, int) and warmup >= 1): raise OptionError(f"`warmup` must be an integer >= 1 (the first re-sampled epoch), got {warmup}")
         self.level, self.warmup, self.value, self.rho, self.alpha, self.func, self.bs = level, warmup, value, rho, alpha, func, batch_size
-        self.keep, self.phi, self.items, self.epochs_run = None, None, 0, 0
+        self.phi, self.items, self.epochs_run = None, 0, 0
 
     def setup(self, learn):
         if learn.task != 'classification':
@@ -128,7 +128,7 @@ class SMV(Callback):
 
     def before_epoch(self, learn):
         if learn.epoch < self.warmup:
-            learn.stage, learn.train_index, learn.train_items, self.keep = Stage('smv warm-up'), None, None, None
+            learn.stage, learn.train_index, learn.train_items = Stage('smv warm-up'), None, None
             return
         learn.stage = Stage('smv re-sampled')
         N, mods = len(learn.data.splits['train'][LABEL]), learn.modalities
@@ -141,7 +141,7 @@ class SMV(Callback):
             idx, keep, gaps, delta = modality_plan(self.phi, N, self.alpha, self.func, self.gen)
             learn.record('smv_delta', delta)
             for j, m in enumerate(mods): learn.record(f'smv_gap_{m}', gaps[j])
-        learn.train_index, learn.train_items, self.keep = idx, {KEEP_KEY: keep}, keep
+        learn.train_index, learn.train_items = idx, {KEEP_KEY: keep}
         for j, m in enumerate(mods):
             learn.record(f'smv_phi_{m}', self.phi[:, j].mean()); learn.record(f'smv_copies_{m}', keep[N:, j].sum())
         learn.record('smv_epoch_size', len(idx) / N)
